@@ -1,0 +1,84 @@
+/**
+ * Typed access to etl/manifest.json, the single description of the pipeline that both engines
+ * follow. An engine (etl/local for DuckDB, etl/glue/job.py for Spark) does only this:
+ *
+ * 1. registers the input views named in `inputs` for the batch of new files;
+ * 2. for each step, in order:
+ *    - `sql`: runs the SQL file (Spark SQL dialect, a single SELECT) and registers its result
+ *      as a temporary view called `name`. With `writes`, the result holds the complete new
+ *      content of every partition it has rows in, and the engine replaces exactly those
+ *      partitions of that table (dynamic partition overwrite); no other partition is touched.
+ *    - `read`: registers as view `name` the current rows of `read.table`, restricted to the
+ *      partitions whose key values (`read.keys`, default all partition keys of the table)
+ *      occur in view `read.partitionsOf`. This is how merges see the rows already in the lake.
+ *    - `report`: the result is a small summary the engine prints and logs after the run.
+ * 3. commits the batch (state file or job bookmark) only after every write succeeded.
+ *
+ * Tables are referred to by their schema id (etl/schema.ts), never by path or database name.
+ */
+import * as path from 'path';
+import manifestJson from './manifest.json';
+import { tableById, TableDef } from './schema';
+
+export interface ReadSpec {
+  readonly table: string;
+  readonly partitionsOf: string;
+  readonly keys?: readonly string[];
+}
+
+export interface ManifestStep {
+  readonly name: string;
+  readonly sql?: string;
+  readonly read?: ReadSpec;
+  readonly writes?: string;
+  readonly report?: boolean;
+}
+
+export interface Manifest {
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly steps: readonly ManifestStep[];
+}
+
+/** Folder that holds manifest.json; step `sql` paths are relative to it. */
+export const ETL_DIR = __dirname;
+export const MANIFEST_PATH = path.join(ETL_DIR, 'manifest.json');
+
+export const manifest: Manifest = validateManifest(manifestJson as unknown as Manifest);
+
+/** Absolute path of a step's SQL file. */
+export function sqlPath(step: ManifestStep): string {
+  if (!step.sql) throw new Error(`manifest step '${step.name}' has no sql file`);
+  return path.join(ETL_DIR, step.sql);
+}
+
+/** The SQL files in the order the engines run them (relative to etl/). */
+export function sqlFiles(m: Manifest = manifest): string[] {
+  return m.steps.filter((s) => s.sql).map((s) => s.sql as string);
+}
+
+/** The table a `writes` or `read` step refers to. */
+export function stepTable(step: ManifestStep): TableDef | undefined {
+  const id = step.writes ?? step.read?.table;
+  return id ? tableById(id) : undefined;
+}
+
+/** Fails fast, naming the step, when the manifest is inconsistent with itself or the schema. */
+export function validateManifest(m: Manifest): Manifest {
+  const views = new Set(Object.keys(m.inputs));
+  for (const step of m.steps) {
+    const where = `manifest step '${step.name}'`;
+    if (!/^[a-z][a-z0-9_]*$/.test(step.name)) throw new Error(`${where}: name must be lowercase letters, digits and underscores`);
+    if (views.has(step.name)) throw new Error(`${where}: view name already defined`);
+    if (Boolean(step.sql) === Boolean(step.read)) throw new Error(`${where}: expected exactly one of 'sql' or 'read'`);
+    if (step.writes) tableById(step.writes);
+    if (step.read) {
+      const table = tableById(step.read.table);
+      if (!views.has(step.read.partitionsOf)) throw new Error(`${where}: partitionsOf '${step.read.partitionsOf}' is not an earlier view`);
+      for (const key of step.read.keys ?? []) {
+        if (!table.partitionKeys.some((k) => k.name === key)) throw new Error(`${where}: '${key}' is not a partition key of ${table.id}`);
+      }
+    }
+    views.add(step.name);
+  }
+  return m;
+}
