@@ -358,3 +358,33 @@ export function partitionPath(table: TableDef, values: Record<string, string | n
   });
   return [table.location, ...segments].join('/');
 }
+
+// ---------------------------------------------------------------------------------------------
+// Machine-readable rendering for engines that cannot import TypeScript (the Glue job)
+// ---------------------------------------------------------------------------------------------
+
+export interface TablesDocument {
+  readonly tables: ReadonlyArray<{
+    readonly id: string;
+    readonly location: string;
+    readonly format: TableDef['format'];
+    readonly columns: ReadonlyArray<{ readonly name: string; readonly type: LogicalType; readonly nullable: boolean }>;
+    readonly partitionKeys: ReadonlyArray<{ readonly name: string; readonly type: LogicalType; readonly format: PartitionFormat }>;
+  }>;
+}
+
+/**
+ * The lake tables as JSON (uploaded next to the manifest as `tables.json`): the Glue job reads
+ * locations, column order and types and partition formats from it instead of restating them.
+ */
+export function tablesDocument(): TablesDocument {
+  return {
+    tables: LAKE_TABLES.map((t) => ({
+      id: t.id,
+      location: t.location,
+      format: t.format,
+      columns: t.columns.map(({ name, type, nullable }) => ({ name, type, nullable })),
+      partitionKeys: t.partitionKeys.map(({ name, type, format }) => ({ name, type, format })),
+    })),
+  };
+}
