@@ -1,0 +1,252 @@
+"""The Glue engine: I/O and view registration around the shared SQL, driven by manifest.json.
+
+Everything here is parameterised over Spark/Glue-like objects (spark, glue_context, job), an S3
+store and a CloudWatch client, so tests/glue/ runs it against recording stand-ins. It holds no
+business rule: which SQL runs, in which order, which table each result replaces and which
+partitions a merge must see all come from etl/manifest.json and tables.json (etl/schema.ts).
+
+Order of effects in a run (the tests pin it):
+  resolve arguments -> job.init -> Spark settings -> manifest + tables from etl_path ->
+  the batch (bookmark) -> input views -> steps in manifest order (writes in that order, so gold
+  is never written before silver) -> log line + metrics -> job.commit, only if every write
+  succeeded. Any exception before the commit leaves the bookmark where it was, so the next run
+  reads the same files again; the merges make that replay produce identical tables.
+"""
+import datetime
+import json
+import time
+import uuid
+
+from batch_input import (
+    INPUT_VIEWS,
+    LEDGER_TABLE_ID,
+    backfill_prefixes,
+    build_input_views,
+    discover_bookmarked_files,
+    list_source_files,
+    unrecorded_files,
+)
+from job_args import resolve_args
+from lake_layout import join_uri, load_tables
+import run_report
+
+# Snappy, set explicitly: Spark's and Glue's usual codec, read by every Athena engine version and
+# by DuckDB, and the cheapest to decode; at these volumes zstd's smaller files save little.
+PARQUET_CODEC = "snappy"
+
+SPARK_SETTINGS = (
+    # Timestamps are parsed and rendered in UTC, whatever the cluster's zone.
+    ("spark.sql.session.timeZone", "UTC"),
+    # An overwrite replaces only the partitions present in the written DataFrame.
+    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
+    ("spark.sql.parquet.compression.codec", PARQUET_CODEC),
+    # Partition values read back stay text ("03" is not turned into 3); the read projection then
+    # casts every column to its tables.json type.
+    ("spark.sql.sources.partitionColumnTypeInference.enabled", "false"),
+    # The shared SQL expects a failed cast to give NULL (the row is then quarantined), never to
+    # fail the job; pinned in case a Glue version changes the default.
+    ("spark.sql.ansi.enabled", "false"),
+)
+
+
+class ManifestError(ValueError):
+    """manifest.json does not match this engine or tables.json."""
+
+
+class SystemClock:
+    def now(self):
+        return datetime.datetime.now(datetime.timezone.utc)
+
+    def monotonic(self):
+        return time.monotonic()
+
+
+def configure_spark(spark):
+    for key, value in SPARK_SETTINGS:
+        spark.conf.set(key, value)
+
+
+def load_manifest(storage, etl_path, tables):
+    """manifest.json from etl_path, checked against the views this engine can build and tables.json."""
+    uri = join_uri(etl_path, "manifest.json")
+    manifest = json.loads(storage.read_text(uri))
+    inputs = sorted(manifest.get("inputs", {}))
+    if inputs != sorted(INPUT_VIEWS):
+        raise ManifestError("%s: inputs %s, but the Glue job builds exactly %s" % (uri, inputs, sorted(INPUT_VIEWS)))
+    names = set(inputs)
+    for step in manifest.get("steps", []):
+        where = "%s step '%s'" % (uri, step.get("name"))
+        if ("sql" in step) == ("read" in step):
+            raise ManifestError("%s: expected exactly one of 'sql' or 'read'" % where)
+        for table_id in filter(None, [step.get("writes"), step.get("read", {}).get("table")]):
+            if table_id not in tables:
+                raise ManifestError("%s: table '%s' is not in tables.json" % (where, table_id))
+        if "read" in step and step["read"]["partitionsOf"] not in names:
+            raise ManifestError("%s: partitionsOf '%s' is not an earlier view" % (where, step["read"]["partitionsOf"]))
+        if step["name"] in names:
+            raise ManifestError("%s: view name already defined" % where)
+        names.add(step["name"])
+    return manifest
+
+
+def load_sql_texts(storage, etl_path, manifest):
+    """Every step's SQL text, read before the batch so a missing file fails before any write."""
+    return {s["name"]: storage.read_text(join_uri(etl_path, s["sql"])) for s in manifest["steps"] if "sql" in s}
+
+
+def _row_dict(row):
+    return row.asDict() if hasattr(row, "asDict") else dict(row)
+
+
+def _quoted(names):
+    return ["`%s`" % n for n in names]
+
+
+class LakehouseRun:
+    """One run of the job; see the module docstring for the order of effects."""
+
+    def __init__(self, spark, glue_context, job, storage, cloudwatch, log=print, clock=None):
+        self.spark = spark
+        self.glue_context = glue_context
+        self.job = job
+        self.storage = storage
+        self.cloudwatch = cloudwatch
+        self.log = log
+        self.clock = clock or SystemClock()
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def run(self, argv, get_resolved_options):
+        started = self.clock.monotonic()
+        args = resolve_args(argv, get_resolved_options)
+        self.args = args
+        self.job.init(args["JOB_NAME"], {k: v for k, v in args.items() if k != "backfill"})
+        configure_spark(self.spark)
+        self.tables = load_tables(json.loads(self.storage.read_text(join_uri(args["etl_path"], "tables.json"))))
+        manifest = load_manifest(self.storage, args["etl_path"], self.tables)
+        self.sql_texts = load_sql_texts(self.storage, args["etl_path"], manifest)
+        ingested_at = self.clock.now()
+        self.staging_root = join_uri(args["TempDir"], "lakehouse-staging", ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8])
+
+        files, mode = self.select_batch(args)
+        if not files:
+            summary = run_report.build_summary(
+                args["JOB_NAME"], mode, 0,
+                {run_report.METRICS_VIEW: [{column: 0 for column, _ in run_report.METRIC_COLUMNS.values()}]},
+                {}, {}, self.clock.monotonic() - started,
+            )
+            summary["empty_batch"] = True
+            self.finish(summary)
+            return summary
+
+        build_input_views(self.spark, files, ingested_at)
+        reports, partitions, seconds = self.run_steps(manifest)
+        summary = run_report.build_summary(
+            args["JOB_NAME"], mode, len(files), reports, partitions, seconds, self.clock.monotonic() - started
+        )
+        self.finish(summary)
+        return summary
+
+    # -- the batch -----------------------------------------------------------------------------
+
+    def select_batch(self, args):
+        """(source object URIs, how they were chosen)."""
+        if args["backfill"]:
+            first, last = args["backfill"]
+            return list_source_files(self.storage, backfill_prefixes(args["source_path"], first, last)), "backfill"
+        try:
+            return discover_bookmarked_files(self.glue_context, args["source_path"]), "bookmark"
+        except Exception as err:  # one unreadable object fails the whole bookmarked read
+            self.log(json.dumps({"event": "bookmark_read_failed", "error": "%s: %s" % (type(err).__name__, err)[:2000],
+                                 "fallback": "objects not yet in %s" % LEDGER_TABLE_ID}))
+            ledger = self.tables[LEDGER_TABLE_ID]
+            return unrecorded_files(self.spark, self.storage, args["source_path"], ledger, args["lake_path"]), "ledger_fallback"
+
+    # -- the manifest steps --------------------------------------------------------------------
+
+    def run_steps(self, manifest):
+        steps = manifest["steps"]
+        reports, partitions, seconds = {}, {}, {}
+        for index, step in enumerate(steps):
+            t0 = self.clock.monotonic()
+            name = step["name"]
+            if "sql" in step:
+                df = self.spark.sql(self.sql_texts[name])
+                if not step.get("writes") and not step.get("report"):
+                    # A batch-scoped intermediate (parsed, *_batch) feeds several later steps;
+                    # caching it spares re-parsing every line for each of them.
+                    df = df.cache()
+                df.createOrReplaceTempView(name)
+                if step.get("writes"):
+                    partitions[step["writes"]] = self.write_table(name, self.tables[step["writes"]])
+                if step.get("report"):
+                    reports[name] = [_row_dict(r) for r in self.spark.table(name).collect()]
+            else:
+                later_writes = {s.get("writes") for s in steps[index + 1:]}
+                self.register_existing(name, step["read"], snapshot=step["read"]["table"] in later_writes)
+            seconds[name] = self.clock.monotonic() - t0
+        return reports, partitions, seconds
+
+    def register_existing(self, name, spec, snapshot):
+        """View `name` = current rows of the partitions of spec.table whose keys occur in spec.partitionsOf.
+
+        When a later step rewrites that table, the rows are first copied to a staging prefix:
+        Spark reads lazily, so without the copy the merge would read the very files its own
+        overwrite deletes (and any later view over them would see the new content).
+        """
+        layout = self.tables[spec["table"]]
+        keys = list(spec.get("keys") or layout.partition_key_names)
+        for key in keys:
+            layout.key(key)
+        rows = self.spark.table(spec["partitionsOf"]).selectExpr(*_quoted(keys)).distinct().collect()
+        uris = sorted({
+            layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys])
+            for r in rows
+            if all(_row_dict(r)[k] is not None for k in keys)
+        })
+        existing = [u for u in uris if self.storage.exists(u)]
+        if not existing:
+            df = self.spark.createDataFrame([], layout.ddl())
+        else:
+            base = layout.base_uri(self.args["lake_path"]) + "/"
+            df = self.spark.read.schema(layout.ddl()).option("basePath", base).parquet(*existing).selectExpr(*layout.read_projection())
+            if snapshot:
+                df = self.stage(df, name, layout)
+        df.createOrReplaceTempView(name)
+
+    def stage(self, df, name, layout):
+        uri = join_uri(self.staging_root, name) + "/"
+        df.write.mode("overwrite").option("compression", PARQUET_CODEC).parquet(uri)
+        return self.spark.read.schema(layout.ddl()).parquet(uri)
+
+    def write_table(self, name, layout):
+        """Replaces exactly the partitions present in view `name`; returns how many."""
+        keys = layout.partition_key_names
+        # Cached: the result is computed once for counting its partitions and once for writing.
+        df = self.spark.table(name).selectExpr(*layout.write_projection()).cache()
+        try:
+            touched = df.selectExpr(*_quoted(keys)).distinct().collect()
+            if not touched:
+                self.log(json.dumps({"event": "write_skipped", "table": layout.id, "reason": "no rows in this batch"}))
+                return 0
+            (
+                df.write.mode("overwrite")
+                .option("partitionOverwriteMode", "dynamic")
+                .option("compression", PARQUET_CODEC)
+                .partitionBy(*keys)
+                .parquet(layout.base_uri(self.args["lake_path"]) + "/")
+            )
+            return len(touched)
+        finally:
+            df.unpersist()
+
+    # -- the end -------------------------------------------------------------------------------
+
+    def finish(self, summary):
+        """Log line, metrics, then the bookmark commit (the very last effect of a run)."""
+        self.log(run_report.log_line(summary))
+        try:
+            run_report.publish(self.cloudwatch, self.args["metrics_namespace"], summary)
+        except Exception as err:  # the tables are written: a metrics outage must not replay the batch
+            self.log(json.dumps({"event": "metrics_not_sent", "error": "%s: %s" % (type(err).__name__, err)}))
+        self.job.commit()

@@ -1,0 +1,403 @@
+"""Recording stand-ins for the Glue/Spark/S3/CloudWatch surface etl/glue uses.
+
+Spark and awsglue cannot be installed here, so these stand-ins do not execute SQL. They record
+every call in one ordered timeline (`Recorder.events`) and return rows the test chooses:
+`FakeSpark.view_rows[name]` is what the manifest step `name` "returns". Everything else is
+simulated just far enough to be checked: partitioned writes land in an in-memory lake whose
+partition folders `FakeStorage.exists` sees, staged copies can be read back, and binaryFile
+reads return the real bytes of the source objects, so gunzip and corrupt-file handling run for
+real.
+"""
+import re
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def add(self, kind, **details):
+        self.events.append((kind, details))
+
+    def of(self, kind):
+        return [d for k, d in self.events if k == kind]
+
+    def index(self, kind, **match):
+        for i, (k, d) in enumerate(self.events):
+            if k == kind and all(d.get(key) == value for key, value in match.items()):
+                return i
+        raise AssertionError("no %s event matching %s" % (kind, match))
+
+
+class FakeRow(dict):
+    def asDict(self):
+        return dict(self)
+
+
+_AS = re.compile(r"^(.*)\s+AS\s+`?([A-Za-z_][A-Za-z0-9_]*)`?$", re.IGNORECASE | re.DOTALL)
+_IDENT = re.compile(r"`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_]*)\b")
+_LPAD = re.compile(r"^LPAD\(.*`([^`]+)`.*,\s*(\d+),\s*'0'\)$", re.IGNORECASE)
+_TS_LITERAL = re.compile(r"^CAST\('([^']*)' AS TIMESTAMP\)$", re.IGNORECASE)
+_CAST_INT = re.compile(r"^CAST\(`([^`]+)` AS INT\)$", re.IGNORECASE)
+_WHERE_EQ = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'([^']*)'\s*$")
+
+
+def split_alias(expr):
+    m = _AS.match(expr.strip())
+    if m and not m.group(1).strip().upper().endswith("CAST("):
+        return m.group(1).strip(), m.group(2)
+    inner = expr.strip().strip("`")
+    return expr.strip(), inner
+
+
+def eval_expr(expr, row):
+    """Evaluates the few expression shapes the engine emits (column refs, casts, LPAD, literals)."""
+    body, _ = split_alias(expr)
+    if body.lower() == "input_file_name()":
+        return row["__file__"]
+    m = _TS_LITERAL.match(body)
+    if m:
+        return m.group(1)
+    m = _LPAD.match(body)
+    if m:
+        value = row.get(m.group(1))
+        return None if value is None else str(int(str(value))).zfill(int(m.group(2)))
+    m = _CAST_INT.match(body)
+    if m:
+        value = row.get(m.group(1))
+        return None if value is None else int(str(value))
+    for backticked, bare in _IDENT.findall(body):
+        name = backticked or bare
+        if name.upper() in ("CAST", "AS", "LPAD"):
+            continue
+        return row.get(name)
+    raise AssertionError("stand-in cannot evaluate expression %r" % expr)
+
+
+class FakeRDD:
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def flatMap(self, fn):
+        out = []
+        for row in self.rows:
+            out.extend(fn(row))
+        return FakeRDD(out)
+
+
+def ddl_columns(ddl):
+    """Column names of a DDL string such as "`a` string, `b` decimal(10,2)" or "kind STRING, ..."."""
+    names, depth, current = [], 0, ""
+    for ch in ddl + ",":
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            names.append(current.strip().split()[0].strip("`"))
+            current = ""
+        else:
+            current += ch
+    return names
+
+
+class FakeDataFrame:
+    def __init__(self, spark, rows, label, columns=None, fail_collect=None):
+        self.spark = spark
+        self.rows = [FakeRow(r) for r in rows]
+        self.label = label
+        self.columns = list(columns) if columns is not None else (list(self.rows[0].keys()) if self.rows else [])
+        self.fail_collect = fail_collect
+        self.from_sql = False
+
+    def _derive(self, rows, label, columns=None):
+        return FakeDataFrame(self.spark, rows, label, columns, self.fail_collect)
+
+    def createOrReplaceTempView(self, name):
+        df = self
+        if self.from_sql:
+            # The stand-in runs no SQL: the test decides what each step returns.
+            rows = self.spark.view_rows.get(name, [])
+            df = FakeDataFrame(self.spark, rows, "sql:" + name)
+        self.spark.views[name] = df
+        self.spark.recorder.add("view", name=name, label=self.label)
+
+    def selectExpr(self, *exprs):
+        self.spark.recorder.add("selectExpr", label=self.label, exprs=list(exprs))
+        names = [split_alias(e)[1] for e in exprs]
+        rows = [{n: eval_expr(e, r) for n, e in zip(names, exprs)} for r in self.rows]
+        return self._derive(rows, self.label, names)
+
+    def select(self, *cols):
+        return self.selectExpr(*["`%s`" % c for c in cols])
+
+    def where(self, condition):
+        m = _WHERE_EQ.match(condition)
+        if not m:
+            raise AssertionError("stand-in cannot evaluate condition %r" % condition)
+        return self._derive([r for r in self.rows if r.get(m.group(1)) == m.group(2)], self.label, self.columns)
+
+    filter = where
+
+    def distinct(self):
+        seen, rows = set(), []
+        for r in self.rows:
+            key = tuple(sorted(r.items()))
+            if key not in seen:
+                seen.add(key)
+                rows.append(r)
+        return self._derive(rows, self.label, self.columns)
+
+    def cache(self):
+        self.spark.recorder.add("cache", label=self.label)
+        return self
+
+    def unpersist(self):
+        self.spark.recorder.add("unpersist", label=self.label)
+        return self
+
+    def collect(self):
+        if self.fail_collect:
+            raise self.fail_collect
+        return [FakeRow(r) for r in self.rows]
+
+    def count(self):
+        return len(self.collect())
+
+    @property
+    def rdd(self):
+        return FakeRDD(self.rows)
+
+    @property
+    def write(self):
+        return FakeWriter(self)
+
+
+class FakeWriter:
+    def __init__(self, df):
+        self.df = df
+        self._mode = None
+        self._options = {}
+        self._partition_by = []
+
+    def mode(self, mode):
+        self._mode = mode
+        return self
+
+    def option(self, key, value):
+        self._options[key] = value
+        return self
+
+    def partitionBy(self, *cols):
+        self._partition_by = list(cols)
+        return self
+
+    def parquet(self, path):
+        spark = self.df.spark
+        partitions = sorted({tuple(str(r[c]) for c in self._partition_by) for r in self.df.rows}) if self._partition_by else []
+        for prefix in spark.fail_write_prefixes:
+            if path.startswith(prefix):
+                spark.recorder.add("write_failed", path=path)
+                raise RuntimeError("injected write failure at %s" % path)
+        spark.recorder.add(
+            "write", path=path, mode=self._mode, options=dict(self._options),
+            partition_by=list(self._partition_by), partitions=partitions, rows=len(self.df.rows),
+        )
+        if self._partition_by:
+            for r in self.df.rows:
+                segs = "/".join("%s=%s" % (c, r[c]) for c in self._partition_by)
+                spark.lake.setdefault(path.rstrip("/") + "/" + segs + "/", []).append(dict(r))
+        else:
+            spark.staged[path] = [dict(r) for r in self.df.rows]
+
+
+class FakeReader:
+    def __init__(self, spark):
+        self.spark = spark
+        self._format = None
+        self._schema = None
+        self._options = {}
+
+    def format(self, fmt):
+        self._format = fmt
+        return self
+
+    def schema(self, ddl):
+        self._schema = ddl
+        return self
+
+    def option(self, key, value):
+        self._options[key] = value
+        return self
+
+    def load(self, paths):
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        self.spark.recorder.add("read_binary", format=self._format, paths=paths)
+        rows = [{"path": p, "content": bytearray(self.spark.source_objects[p])} for p in paths]
+        return FakeDataFrame(self.spark, rows, "binaryFile", ["path", "modificationTime", "length", "content"])
+
+    def parquet(self, *paths):
+        self.spark.recorder.add("read_parquet", paths=list(paths), schema=self._schema, options=dict(self._options))
+        rows = []
+        for p in paths:
+            if p in self.spark.staged:
+                rows.extend(self.spark.staged[p])
+                continue
+            for partition, prows in sorted(self.spark.lake.items()):
+                if partition.startswith(p):
+                    rows.extend(prows)
+        return FakeDataFrame(self.spark, rows, "parquet:" + ",".join(paths), ddl_columns(self._schema) if self._schema else None)
+
+
+class FakeConf:
+    def __init__(self, recorder):
+        self.recorder = recorder
+        self.values = {}
+
+    def set(self, key, value):
+        self.values[key] = value
+        self.recorder.add("conf", key=key, value=value)
+
+
+class FakeSpark:
+    def __init__(self, recorder):
+        self.recorder = recorder
+        self.conf = FakeConf(recorder)
+        self.views = {}
+        self.view_rows = {}
+        self.lake = {}  # partition folder URI (ending in /) -> rows
+        self.staged = {}  # unpartitioned write path -> rows
+        self.source_objects = {}  # s3 URI -> bytes
+        self.fail_write_prefixes = []
+
+    def sql(self, text):
+        self.recorder.add("sql", text=text)
+        df = FakeDataFrame(self, [], "sql")
+        df.from_sql = True
+        return df
+
+    def table(self, name):
+        if name not in self.views:
+            raise AssertionError("Table or view not found: %s" % name)
+        return self.views[name]
+
+    def createDataFrame(self, data, schema):
+        columns = ddl_columns(schema)
+        items = data.rows if isinstance(data, FakeRDD) else list(data)
+        rows = [dict(zip(columns, item)) for item in items]
+        self.recorder.add("createDataFrame", schema=schema, rows=len(rows))
+        return FakeDataFrame(self, rows, "created", columns)
+
+    @property
+    def read(self):
+        return FakeReader(self)
+
+
+class FakeDynamicFrame:
+    def __init__(self, spark, uris, fail):
+        self.spark = spark
+        self.uris = uris
+        self.fail = fail
+
+    def toDF(self):
+        return FakeDataFrame(self.spark, [{"__file__": u} for u in self.uris], "dynamic_frame", ["col0"], self.fail)
+
+
+class FakeGlueContext:
+    def __init__(self, spark, recorder):
+        self.spark = spark
+        self.recorder = recorder
+        self.bookmark_new = []  # what the bookmark would select this run
+        self.bookmark_error = None  # exception the bookmarked read raises when collected
+        outer = self
+
+        class _Creator:
+            def from_options(self, connection_type, connection_options, format=None, format_options=None, transformation_ctx=""):
+                outer.recorder.add(
+                    "from_options", connection_type=connection_type, connection_options=connection_options,
+                    format=format, format_options=format_options, transformation_ctx=transformation_ctx,
+                )
+                return FakeDynamicFrame(outer.spark, list(outer.bookmark_new), outer.bookmark_error)
+
+        self.create_dynamic_frame = _Creator()
+
+
+class FakeJob:
+    def __init__(self, recorder):
+        self.recorder = recorder
+
+    def init(self, name, args):
+        self.recorder.add("job.init", name=name, args=dict(args))
+
+    def commit(self):
+        self.recorder.add("job.commit")
+
+
+class FakeStorage:
+    """S3 as seen by the job: etl files (text), source objects (listing) and the fake lake."""
+
+    def __init__(self, spark, recorder, texts):
+        self.spark = spark
+        self.recorder = recorder
+        self.texts = dict(texts)
+
+    def read_text(self, uri):
+        self.recorder.add("read_text", uri=uri)
+        if uri not in self.texts:
+            raise FileNotFoundError("NoSuchKey: %s" % uri)
+        return self.texts[uri]
+
+    def exists(self, prefix):
+        found = any(k.startswith(prefix) for k in list(self.spark.lake) + list(self.spark.staged) + list(self.spark.source_objects))
+        self.recorder.add("exists", uri=prefix, found=found)
+        return found
+
+    def list_keys(self, prefix):
+        self.recorder.add("list", uri=prefix)
+        bucket_root = prefix.split("/", 3)
+        root = "/".join(bucket_root[:3]) + "/"
+        for uri in sorted(self.spark.source_objects):
+            if uri.startswith(prefix):
+                yield uri[len(root):]
+
+
+class FakeCloudWatch:
+    def __init__(self, recorder, fail=None):
+        self.recorder = recorder
+        self.fail = fail
+
+    def put_metric_data(self, Namespace, MetricData):
+        if self.fail:
+            raise self.fail
+        self.recorder.add("put_metric_data", namespace=Namespace, data=MetricData)
+
+
+class FakeClock:
+    def __init__(self, now):
+        self._now = now
+        self._tick = 0.0
+
+    def now(self):
+        return self._now
+
+    def monotonic(self):
+        self._tick += 0.5
+        return self._tick
+
+
+def fake_get_resolved_options(argv, names):
+    """getResolvedOptions for "--name value" and "--name=value" pairs (what Glue passes)."""
+    values = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("--"):
+            key, eq, value = arg[2:].partition("=")
+            if not eq and i + 1 < len(argv):
+                value = argv[i + 1]
+                i += 1
+            values[key] = value
+        i += 1
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise SystemExit("the following arguments are required: %s" % ", ".join("--" + n for n in missing))
+    return {n: values[n] for n in names}

@@ -1,0 +1,452 @@
+"""Orchestration of etl/glue against recording stand-ins (python3 -m unittest, standard library).
+
+Run from the repository root:  python3 -m unittest discover -s tests/glue -t tests/glue
+"""
+import gzip
+import json
+import unittest
+
+import harness
+from harness import ETL, LAKE, SOURCE, TEMP, Harness, argv, gz, source_uri
+
+import batch_input
+import job_args
+import lake_layout
+import run_report
+
+PATH_KEYS = {"year": "2025", "month": "11", "day": "19", "hour": "17"}
+SILVER_TOUCHED = [{"event_date": "2025-11-19", "event_hour": 17}, {"event_date": "2025-11-19", "event_hour": 18}]
+METRICS_ROW = {"lines_read": 102, "bronze_rows": 101, "silver_rows_added": 95, "duplicates_dropped": 2,
+               "records_quarantined": 5, "corrupt_files": 1}
+REASONS = [{"reason": "malformed_json", "records": 1}, {"reason": "missing_field", "records": 3},
+           {"reason": "corrupt_file", "records": 1}]
+
+
+def typical(h):
+    """One new file landing at 17:5x whose events fall in hours 17 and 18; what each step returns."""
+    with open(harness.FIXTURE, "rb") as fh:
+        h.add_source(source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"), fh.read())
+    rows = h.spark.view_rows
+    for view in ("batch_partitions", "bronze_batch", "bronze", "quarantine_batch", "quarantine", "ledger_batch", "file_ledger"):
+        rows[view] = [dict(PATH_KEYS)]
+    for view in ("silver_batch", "silver"):
+        rows[view] = [dict(r) for r in SILVER_TOUCHED]
+    for step in harness.manifest()["steps"]:
+        if step.get("writes", "").startswith("gold."):
+            rows[step["name"]] = [{"event_date": "2025-11-19"}]
+    rows["run_metrics"] = [dict(METRICS_ROW)]
+    rows["run_quarantine_reasons"] = [dict(r) for r in REASONS]
+    return h
+
+
+def sql_steps():
+    return [s for s in harness.manifest()["steps"] if "sql" in s]
+
+
+class ManifestDrivenSteps(unittest.TestCase):
+    def test_sql_files_run_in_manifest_order_loaded_from_etl_path(self):
+        h = typical(Harness())
+        h.run()
+        expected = [harness.sql_text(s["sql"]) for s in sql_steps()]
+        self.assertEqual([e["text"] for e in h.recorder.of("sql")], expected)
+        sql_reads = [e["uri"] for e in h.recorder.of("read_text") if e["uri"].endswith(".sql")]
+        self.assertEqual(sql_reads, [ETL + s["sql"] for s in sql_steps()])
+
+    def test_every_sql_file_is_loaded_before_the_batch_is_read(self):
+        h = typical(Harness())
+        h.run()
+        last_sql_read = max(i for i, (k, d) in enumerate(h.recorder.events) if k == "read_text" and d["uri"].endswith(".sql"))
+        self.assertLess(last_sql_read, h.recorder.index("from_options"))
+
+    def test_a_missing_sql_file_fails_before_any_read_or_write(self):
+        h = typical(Harness())
+        del h.storage.texts[ETL + sql_steps()[-1]["sql"]]
+        with self.assertRaisesRegex(FileNotFoundError, sql_steps()[-1]["sql"]):
+            h.run()
+        self.assertEqual(h.recorder.of("from_options"), [])
+        self.assertEqual(h.writes(), [])
+        self.assertNotIn("job.commit", h.kinds())
+
+    def test_intermediate_views_are_cached_once_each(self):
+        h = typical(Harness())
+        h.run()
+        intermediate = [s for s in sql_steps() if not s.get("writes") and not s.get("report")]
+        self.assertEqual(len([e for e in h.recorder.of("cache") if e["label"] == "sql"]), len(intermediate))
+
+    def test_views_are_the_manifest_inputs_then_each_step(self):
+        h = typical(Harness())
+        h.run()
+        m = harness.manifest()
+        names = [e["name"] for e in h.recorder.of("view")]
+        self.assertEqual(set(names[:2]), set(m["inputs"]))
+        self.assertEqual(names[2:], [s["name"] for s in m["steps"]])
+
+    def test_manifest_with_an_unknown_input_view_is_refused_before_reading_files(self):
+        h = typical(Harness())
+        changed = harness.manifest()
+        changed["inputs"]["batch_extra"] = "a view the Glue job cannot build"
+        h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
+        with self.assertRaisesRegex(ValueError, "batch_extra"):
+            h.run()
+        self.assertEqual(h.recorder.of("from_options"), [])
+        self.assertEqual(h.recorder.of("job.commit"), [])
+
+    def test_spark_settings_before_any_read(self):
+        h = typical(Harness())
+        h.run()
+        conf = h.spark.conf.values
+        self.assertEqual(conf["spark.sql.session.timeZone"], "UTC")
+        self.assertEqual(conf["spark.sql.sources.partitionOverwriteMode"], "dynamic")
+        self.assertIn(conf["spark.sql.parquet.compression.codec"], ("snappy", "zstd"))
+        last_conf = max(i for i, (k, _) in enumerate(h.recorder.events) if k == "conf")
+        self.assertLess(last_conf, h.recorder.index("from_options"))
+
+
+class PartitionScopedWrites(unittest.TestCase):
+    def test_each_table_written_once_in_manifest_order_with_dynamic_overwrite(self):
+        h = typical(Harness())
+        h.run()
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        expected = [LAKE + tables[s["writes"]].location + "/" for s in harness.manifest()["steps"] if s.get("writes")]
+        writes = h.lake_writes()
+        self.assertEqual([w["path"] for w in writes], expected)
+        for w in writes:
+            self.assertEqual(w["mode"], "overwrite")
+            self.assertEqual(w["options"].get("partitionOverwriteMode"), "dynamic")
+            self.assertIn(w["options"].get("compression"), ("snappy", "zstd"))
+
+    def test_only_the_partitions_of_the_batch_are_written(self):
+        h = typical(Harness())
+        h.spark.lake[LAKE + "silver/events/event_date=2025-11-18/event_hour=23/"] = [{"event_date": "2025-11-18", "event_hour": 23}]
+        h.run()
+        by_path = {w["path"]: w for w in h.lake_writes()}
+        silver = by_path[LAKE + "silver/events/"]
+        self.assertEqual(silver["partition_by"], ["event_date", "event_hour"])
+        self.assertEqual(silver["partitions"], [("2025-11-19", "17"), ("2025-11-19", "18")])
+        bronze = by_path[LAKE + "bronze/events/"]
+        self.assertEqual(bronze["partition_by"], ["year", "month", "day", "hour"])
+        self.assertEqual(bronze["partitions"], [("2025", "11", "19", "17")])
+        gold = [w for w in h.lake_writes() if "/gold/" in w["path"]]
+        self.assertEqual(len(gold), 5)
+        self.assertTrue(all(w["partitions"] == [("2025-11-19",)] for w in gold))
+
+    def test_padded_path_partitions_are_written_padded_whatever_the_sql_returns(self):
+        h = typical(Harness())
+        h.spark.view_rows["bronze"] = [{"year": 2025, "month": 3, "day": 7, "hour": 5}]
+        h.run()
+        bronze = [w for w in h.lake_writes() if w["path"] == LAKE + "bronze/events/"][0]
+        self.assertEqual(bronze["partitions"], [("2025", "03", "07", "05")])
+
+    def test_a_table_without_rows_in_the_batch_is_not_touched(self):
+        h = typical(Harness())
+        h.spark.view_rows["quarantine"] = []
+        summary = h.run()
+        self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
+        self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 0)
+        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
+
+    def test_write_columns_follow_tables_json_order(self):
+        h = typical(Harness())
+        h.run()
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        silver = tables["silver.events"]
+        projections = [e["exprs"] for e in h.recorder.of("selectExpr") if e["label"] == "sql:silver" and len(e["exprs"]) > 2]
+        self.assertTrue(projections, "silver was never projected before writing")
+        aliases = [fake_alias(x) for x in projections[0]]
+        self.assertEqual(aliases, [c["name"] for c in silver.all_columns()])
+
+
+def fake_alias(expr):
+    import fake_glue
+
+    return fake_glue.split_alias(expr)[1]
+
+
+class MergeReads(unittest.TestCase):
+    def test_existing_rows_are_read_only_from_touched_partitions_that_exist(self):
+        h = typical(Harness())
+        touched = LAKE + "silver/events/event_date=2025-11-19/event_hour=17/"
+        other = LAKE + "silver/events/event_date=2025-11-18/event_hour=23/"
+        h.spark.lake[touched] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        h.spark.lake[other] = [{"event_date": "2025-11-18", "event_hour": 23}]
+        h.run()
+        reads = [r for r in h.recorder.of("read_parquet") if any("silver/events" in p for p in r["paths"])]
+        self.assertEqual(reads[0]["paths"], [touched])  # hour 18 does not exist yet: not read
+        self.assertEqual(reads[0]["options"]["basePath"], LAKE + "silver/events/")
+        self.assertTrue(reads[0]["schema"].startswith("`event_key` string"))
+        days = reads[-1]  # silver_days: whole touched dates, after silver was written
+        self.assertEqual(days["paths"], [LAKE + "silver/events/event_date=2025-11-19/"])
+        self.assertLess(h.recorder.index("write", path=LAKE + "silver/events/"),
+                        h.recorder.index("read_parquet", paths=[LAKE + "silver/events/event_date=2025-11-19/"]))
+
+    def test_path_partitioned_merges_read_the_touched_source_hour(self):
+        h = typical(Harness())
+        hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
+        h.spark.lake[hour] = [dict(PATH_KEYS)]
+        h.spark.lake[LAKE + "bronze/events/year=2025/month=11/day=19/hour=16/"] = [dict(PATH_KEYS, hour="16")]
+        h.run()
+        reads = [r for r in h.recorder.of("read_parquet") if any("bronze/events" in p for p in r["paths"])]
+        self.assertEqual([r["paths"] for r in reads], [[hour]])
+
+    def test_rows_a_merge_reads_are_staged_before_the_table_is_overwritten(self):
+        h = typical(Harness())
+        h.spark.lake[LAKE + "silver/events/event_date=2025-11-19/event_hour=17/"] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        h.run()
+        staged = [w for w in h.writes() if w["path"].startswith(TEMP)]
+        self.assertEqual(len(staged), 1)
+        self.assertTrue(staged[0]["path"].endswith("/silver_existing/"))
+        self.assertLess(h.recorder.index("write", path=staged[0]["path"]), h.recorder.index("write", path=LAKE + "silver/events/"))
+        readback = h.recorder.index("read_parquet", paths=[staged[0]["path"]])
+        self.assertLess(readback, h.recorder.index("write", path=LAKE + "silver/events/"))
+
+    def test_first_run_registers_empty_views_with_the_table_schema(self):
+        h = typical(Harness())
+        h.run()
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        created = [e["schema"] for e in h.recorder.of("createDataFrame") if e["rows"] == 0]
+        for table_id in ("bronze.events", "quarantine.events", "silver.events", "bronze.file_ledger"):
+            self.assertIn(tables[table_id].ddl(), created)
+
+
+class CommitDiscipline(unittest.TestCase):
+    def test_init_first_commit_last_after_every_write(self):
+        h = typical(Harness())
+        h.run()
+        kinds = h.kinds()
+        self.assertEqual(kinds[0], "job.init")
+        self.assertEqual(kinds[-1], "job.commit")
+        self.assertEqual(kinds.count("job.commit"), 1)
+        self.assertLess(max(i for i, k in enumerate(kinds) if k == "write"), kinds.index("job.commit"))
+        self.assertEqual(h.recorder.of("job.init")[0]["name"], "lakehouse-etl-s1")
+
+    def test_a_failing_write_means_no_commit_and_no_later_write(self):
+        h = typical(Harness())
+        h.spark.fail_write_prefixes.append(LAKE + "silver/")
+        with self.assertRaisesRegex(RuntimeError, "injected write failure"):
+            h.run()
+        self.assertNotIn("job.commit", h.kinds())
+        self.assertFalse(any("/gold/" in w["path"] for w in h.writes()))
+        self.assertEqual(h.recorder.of("put_metric_data"), [])
+
+    def test_a_failing_gold_write_also_blocks_the_commit(self):
+        h = typical(Harness())
+        h.spark.fail_write_prefixes.append(LAKE + "gold/user_activity/")
+        with self.assertRaises(RuntimeError):
+            h.run()
+        self.assertNotIn("job.commit", h.kinds())
+
+    def test_metrics_outage_does_not_block_the_commit(self):
+        h = typical(Harness())
+        h.cloudwatch.fail = RuntimeError("throttled")
+        h.run()
+        self.assertEqual(h.kinds()[-1], "job.commit")
+        self.assertTrue(any('"metrics_not_sent"' in line for line in h.lines))
+
+
+class EmptyBatch(unittest.TestCase):
+    def test_no_new_files_exits_cleanly_and_still_commits(self):
+        h = Harness()
+        summary = h.run()
+        self.assertTrue(summary["empty_batch"])
+        self.assertEqual(h.recorder.of("sql"), [])
+        self.assertEqual(h.writes(), [])
+        self.assertEqual(h.recorder.of("read_binary"), [])
+        self.assertEqual(h.kinds()[-1], "job.commit")
+        logged = json.loads(h.lines[-1])
+        self.assertEqual(logged["files_read"], 0)
+        sent = {d["MetricName"]: d["Value"] for d in h.recorder.of("put_metric_data")[0]["data"]}
+        self.assertEqual(sent["FilesRead"], 0)
+        self.assertEqual(sent["LinesRead"], 0)
+
+
+class Arguments(unittest.TestCase):
+    CONTRACT = ["JOB_NAME", "source_path", "lake_path", "etl_path", "bronze_database", "silver_database",
+                "gold_database", "metrics_namespace", "TempDir"]
+
+    def test_reads_exactly_the_contract_arguments(self):
+        asked = []
+
+        def resolver(args, names):
+            asked.extend(names)
+            import fake_glue
+
+            return fake_glue.fake_get_resolved_options(args, names)
+
+        resolved = job_args.resolve_args(argv(), resolver)
+        self.assertEqual(sorted(asked), sorted(self.CONTRACT))
+        self.assertEqual(resolved["source_path"], SOURCE)
+        self.assertIsNone(resolved["backfill"])
+
+    def test_missing_argument_fails_naming_it_before_job_init(self):
+        h = typical(Harness())
+        with self.assertRaises(job_args.ArgumentError) as caught:
+            h.run(argv(lake_path=None, etl_path=None))
+        message = str(caught.exception)
+        self.assertIn("--lake_path", message)
+        self.assertIn("--etl_path", message)
+        self.assertNotIn("--source_path", message)
+        self.assertEqual(h.recorder.events, [])
+
+    def test_non_s3_path_is_refused(self):
+        with self.assertRaisesRegex(job_args.ArgumentError, "--source_path"):
+            Harness().run(argv(source_path="/tmp/events"))
+
+    def test_paths_get_a_trailing_slash(self):
+        import fake_glue
+
+        resolved = job_args.resolve_args(argv(lake_path="s3://b"), fake_glue.fake_get_resolved_options)
+        self.assertEqual(resolved["lake_path"], "s3://b/")
+
+    def test_backfill_needs_both_days(self):
+        with self.assertRaisesRegex(job_args.ArgumentError, "--backfill_to"):
+            Harness().run(argv(backfill_from="2025-11-18"))
+
+
+class SourceFiles(unittest.TestCase):
+    def test_bookmarked_read_is_s3_recursive_with_a_transformation_ctx(self):
+        h = typical(Harness())
+        h.run()
+        call = h.recorder.of("from_options")[0]
+        self.assertEqual(call["connection_type"], "s3")
+        self.assertEqual(call["connection_options"]["paths"], [SOURCE])
+        self.assertIs(call["connection_options"]["recurse"], True)
+        self.assertEqual(call["transformation_ctx"], "source")
+
+    def test_exactly_the_bookmarked_files_are_read_as_bytes(self):
+        h = typical(Harness())
+        old = source_uri(19, 17, 50, "events-20251119-175000.jsonl.gz")
+        h.add_source(old, gz(["{}"]), new=False)
+        h.run()
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
+
+    def test_corrupt_and_truncated_files_become_batch_file_rows_with_a_read_error(self):
+        h = typical(Harness())
+        with open(harness.FIXTURE, "rb") as fh:
+            good = fh.read()
+        corrupt = source_uri(19, 17, 56, "events-20251119-175600.jsonl.gz")
+        truncated = source_uri(19, 17, 57, "events-20251119-175700.jsonl.gz")
+        h.add_source(corrupt, b"this is not gzip at all")
+        h.add_source(truncated, good[: len(good) // 2])
+        summary = h.run()
+        files = {r["source_file"]: r for r in h.spark.table("batch_files").collect()}
+        self.assertEqual(len(files), 3)
+        key = lambda uri: uri[len("s3://capstone-events-s1-123/"):]  # noqa: E731
+        self.assertIsNone(files[key(source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"))]["read_error"])
+        self.assertTrue(files[key(corrupt)]["read_error"])
+        self.assertTrue(files[key(truncated)]["read_error"])
+        self.assertEqual(files[key(corrupt)]["ingested_at"], "2025-11-19 18:00:05.000000")
+        lines = h.spark.table("batch_lines").collect()
+        expected = gzip.decompress(good).decode("utf-8").split("\n")
+        expected = expected[:-1] if expected[-1] == "" else expected
+        self.assertEqual([r["line"] for r in lines], expected)
+        self.assertTrue(all(r["source_file"].startswith("events/year=2025/") for r in lines))
+        self.assertEqual(summary["files_read"], 3)
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
+    def test_failed_bookmarked_read_falls_back_to_files_missing_from_the_ledger(self):
+        h = typical(Harness())
+        done = source_uri(19, 17, 50, "events-20251119-175000.jsonl.gz")
+        h.add_source(done, gz(["{}"]), new=False)
+        h.spark.lake[LAKE + "bronze/file_ledger/year=2025/month=11/day=19/hour=17/"] = [
+            {"source_file": done[len("s3://capstone-events-s1-123/"):]}
+        ]
+        h.glue.bookmark_error = RuntimeError("java.io.EOFException: Unexpected end of input stream")
+        summary = h.run()
+        self.assertEqual(summary["mode"], "ledger_fallback")
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
+        self.assertTrue(any('"bookmark_read_failed"' in line for line in h.lines))
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
+    def test_rows_without_a_file_name_are_not_taken_for_an_empty_batch(self):
+        h = typical(Harness())
+        h.glue.bookmark_new.append("")  # what input_file_name() gives when Spark lost the file
+        summary = h.run()
+        self.assertEqual(summary["mode"], "ledger_fallback")
+        self.assertEqual(summary["files_read"], 1)
+
+    def test_backfill_reads_the_source_days_explicitly_not_the_bookmark(self):
+        h = typical(Harness())
+        other_day = SOURCE + "year=2025/month=11/day=21/hour=00/minute=00/events-20251121-000000.jsonl.gz"
+        h.add_source(other_day, gz(["{}"]), new=False)
+        summary = h.run(argv(backfill_from="2025-11-18", backfill_to="2025-11-20"))
+        self.assertEqual(summary["mode"], "backfill")
+        self.assertEqual(h.recorder.of("from_options"), [])
+        listed = [e["uri"] for e in h.recorder.of("list")]
+        self.assertEqual(listed, [SOURCE + "year=2025/month=11/day=%02d/" % d for d in (18, 19, 20)])
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
+
+
+class RunReport(unittest.TestCase):
+    def test_one_json_log_line_with_the_run_figures(self):
+        h = typical(Harness())
+        h.run()
+        runs = [json.loads(line) for line in h.lines if '"lakehouse_etl_run"' in line]
+        self.assertEqual(len(runs), 1)
+        run = runs[0]
+        self.assertEqual(run["files_read"], 1)
+        self.assertEqual(run["lines_read"], 102)
+        self.assertEqual(run["silver_rows_added"], 95)
+        self.assertEqual(run["duplicates_dropped"], 2)
+        self.assertEqual(run["quarantined_by_reason"], {"corrupt_file": 1, "malformed_json": 1, "missing_field": 3})
+        self.assertEqual(run["partitions_rewritten"]["silver.events"], 2)
+        self.assertEqual(set(run["step_seconds"]), {s["name"] for s in harness.manifest()["steps"]})
+        self.assertNotIn("warnings", run)
+
+    def test_cloudwatch_metrics_carry_the_same_figures(self):
+        h = typical(Harness())
+        h.run()
+        call = h.recorder.of("put_metric_data")[0]
+        self.assertEqual(call["namespace"], "Lakehouse/ETL")
+        sent = {d["MetricName"]: d for d in call["data"]}
+        self.assertEqual(set(sent), {"FilesRead", "LinesRead", "SilverRowsAdded", "DuplicatesDropped",
+                                     "RecordsQuarantined", "CorruptFiles", "RunSeconds"})
+        self.assertEqual(sent["LinesRead"]["Value"], 102)
+        self.assertEqual(sent["CorruptFiles"]["Value"], 1)
+        self.assertEqual(sent["RunSeconds"]["Unit"], "Seconds")
+        self.assertEqual(sent["FilesRead"]["Unit"], "Count")
+        for d in call["data"]:
+            self.assertEqual(d["Dimensions"], [{"Name": "JobName", "Value": "lakehouse-etl-s1"}])
+        self.assertLess(h.kinds().index("put_metric_data"), h.kinds().index("job.commit"))
+
+    def test_a_missing_report_column_is_a_warning_not_a_failed_run(self):
+        summary = run_report.build_summary("j", "bookmark", 1, {"run_metrics": [{"lines_read": 3}]}, {}, {}, 1.0)
+        self.assertTrue(any("silver_rows_added" in w for w in summary["warnings"]))
+        names = [d["MetricName"] for d in run_report.metric_data(summary)]
+        self.assertIn("LinesRead", names)
+        self.assertNotIn("SilverRowsAdded", names)
+
+
+class PureHelpers(unittest.TestCase):
+    def test_lines_keep_blanks_and_drop_terminators(self):
+        self.assertEqual(batch_input.decode_lines(b'{"a":1}\r\n\n  \n{"b"\n'), ['{"a":1}', "", "  ", '{"b"'])
+        self.assertEqual(batch_input.decode_lines(b"no newline"), ["no newline"])
+        self.assertEqual(batch_input.decode_lines(b""), [])
+
+    def test_gunzip_reads_multi_member_files_and_reports_garbage(self):
+        lines, error = batch_input.gunzip_lines(gzip.compress(b"a\n") + gzip.compress(b"b\n"))
+        self.assertEqual((lines, error), (["a", "b"], None))
+        lines, error = batch_input.gunzip_lines(b"\x1f\x8b garbage")
+        self.assertEqual(lines, [])
+        self.assertTrue(error.startswith("cannot decompress: "), error)
+
+    def test_a_zero_byte_object_is_an_empty_file_as_in_the_local_engine(self):
+        self.assertEqual(batch_input.gunzip_lines(b""), ([], None))
+
+    def test_relative_key_strips_scheme_and_bucket(self):
+        self.assertEqual(batch_input.relative_key("s3://bkt/events/year=2025/x.jsonl.gz"), "events/year=2025/x.jsonl.gz")
+        with self.assertRaisesRegex(batch_input.InputError, "not an S3 URI"):
+            batch_input.relative_key("/tmp/x")
+
+    def test_partition_values_match_the_schema_module_formats(self):
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        silver, bronze = tables["silver.events"], tables["bronze.events"]
+        self.assertEqual(silver.partition_uri("s3://a/", [("event_date", "2025-11-19"), ("event_hour", "05")]),
+                         "s3://a/silver/events/event_date=2025-11-19/event_hour=5/")
+        self.assertEqual(bronze.partition_uri("s3://a/", [("year", 2025), ("month", 3), ("day", "7"), ("hour", 0)]),
+                         "s3://a/bronze/events/year=2025/month=03/day=07/hour=00/")
+        with self.assertRaisesRegex(lake_layout.LayoutError, "event_hour"):
+            silver.partition_uri("s3://a/", [("event_date", "2025-11-19"), ("event_hour", 24)])
+
+
+if __name__ == "__main__":
+    unittest.main()
