@@ -1,0 +1,298 @@
+/**
+ * EtlPipeline: the Glue job that turns raw files into bronze, silver, quarantine and gold.
+ *
+ * - uploads the job's code to s3://<analytics>/etl/: glue/job.py (the script), the other
+ *   glue/*.py modules (passed with --extra-py-files), manifest.json, tables.json (rendered from
+ *   etl/schema.ts) and every SQL file the manifest names;
+ * - the Glue job (glueetl, Python 3, bookmarks on, one run at a time, metrics and continuous
+ *   logs on) with every path and database as a job argument: nothing in the code names an
+ *   account, bucket or database;
+ * - a scheduled trigger (or none when the schedule is off);
+ * - failed-run alerting (see `FailureAlarm` below for why it is built this way).
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ETL_DIR, Manifest, sqlFiles, validateManifest } from '../etl/manifest';
+import { DatabaseLayer, tablesDocument } from '../etl/schema';
+import { names } from './naming';
+import { gluePolicy, RoleChoice, roleArnFor } from './roles';
+
+export const METRICS_NAMESPACE = 'Lakehouse/ETL';
+/** Glue job run states that mean the run did not complete. */
+export const FAILED_RUN_STATES = ['FAILED', 'TIMEOUT', 'ERROR'] as const;
+
+/** One object of the job's code bundle: its key in the analytics bucket and its content. */
+export interface CodeObject {
+  readonly key: string;
+  /** Absolute path of a local file, or inline content. */
+  readonly file?: string;
+  readonly content?: string;
+  readonly contentType: string;
+}
+
+/**
+ * Everything the job needs under etl/, read at deploy time from `etlDir`. Fails, naming the
+ * file, when the script or a SQL file the manifest names is missing.
+ */
+export function etlCodeObjects(etlDir: string = ETL_DIR): CodeObject[] {
+  const manifestFile = path.join(etlDir, 'manifest.json');
+  const manifest = validateManifest(JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Manifest);
+  const glueDir = path.join(etlDir, 'glue');
+  const script = path.join(glueDir, 'job.py');
+  if (!fs.existsSync(script)) throw new Error(`EtlPipeline: Glue script '${script}' not found; expected etl/glue/job.py`);
+  const modules = fs
+    .readdirSync(glueDir)
+    .filter((f) => f.endsWith('.py') && f !== 'job.py')
+    .sort();
+
+  const objects: CodeObject[] = [
+    { key: 'etl/glue/job.py', file: script, contentType: 'text/x-python' },
+    ...modules.map((m) => ({ key: `etl/glue/${m}`, file: path.join(glueDir, m), contentType: 'text/x-python' })),
+    { key: 'etl/manifest.json', file: manifestFile, contentType: 'application/json' },
+    { key: 'etl/tables.json', content: JSON.stringify(tablesDocument(), null, 2), contentType: 'application/json' },
+  ];
+  for (const sql of sqlFiles(manifest)) {
+    const file = path.join(etlDir, sql);
+    if (!fs.existsSync(file)) throw new Error(`EtlPipeline: SQL file '${file}' named by ${manifestFile} not found`);
+    objects.push({ key: `etl/${sql.split(path.sep).join('/')}`, file, contentType: 'text/plain' });
+  }
+  return objects;
+}
+
+/** Content hash of the whole code bundle (keys and bytes), 16 hex digits. */
+export function codeVersion(objects: readonly CodeObject[]): string {
+  const hash = crypto.createHash('sha256');
+  for (const o of [...objects].sort((a, b) => a.key.localeCompare(b.key))) {
+    hash.update(o.key).update('\0').update(o.file !== undefined ? fs.readFileSync(o.file) : (o.content ?? '')).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+export interface GlueJobSettings {
+  /** @default '5.0' */
+  readonly glueVersion?: string;
+  /** @default 'G.1X' */
+  readonly workerType?: string;
+  /** @default 2 */
+  readonly numberOfWorkers?: number;
+  /** @default 'STANDARD' */
+  readonly executionClass?: 'STANDARD' | 'FLEX';
+  /** Minutes before Glue stops a run. @default 60 */
+  readonly timeoutMinutes?: number;
+  /**
+   * Glue cron expression of the trigger; undefined deploys no trigger (runs start by hand).
+   * @default undefined
+   */
+  readonly schedule?: string;
+}
+
+export interface EtlPipelineArgs {
+  readonly studentId: string;
+  readonly accountId: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+  readonly partition: pulumi.Input<string>;
+  readonly sourceBucketName: pulumi.Input<string>;
+  readonly analyticsBucketName: pulumi.Input<string>;
+  readonly databases: Readonly<Record<DatabaseLayer, string>>;
+  /** Role of the job: an existing one (LabRole) or a least-privilege role created here. */
+  readonly role: RoleChoice;
+  readonly job?: GlueJobSettings;
+  /**
+   * Folder holding manifest.json, glue/*.py and the SQL files.
+   * @default etl/ of this repository
+   */
+  readonly etlDir?: string;
+  /**
+   * E-mail address subscribed to failed-run notifications (must be confirmed by its owner).
+   * @default undefined (no subscription; the topic and alarm still exist)
+   */
+  readonly alarmEmail?: string;
+}
+
+export class EtlPipeline extends pulumi.ComponentResource {
+  public readonly job: aws.glue.Job;
+  public readonly jobName: pulumi.Output<string>;
+  public readonly trigger?: aws.glue.Trigger;
+  public readonly codeObjects: ReadonlyArray<aws.s3.BucketObjectv2>;
+  public readonly codeVersion: string;
+  public readonly failureTopic: aws.sns.Topic;
+  public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
+
+  constructor(name: string, args: EtlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('lakehouse:index:EtlPipeline', name, {}, opts);
+    const settings = args.job ?? {};
+    const bucket = args.analyticsBucketName;
+    const objects = etlCodeObjects(args.etlDir ?? ETL_DIR);
+    this.codeVersion = codeVersion(objects);
+
+    this.codeObjects = objects.map(
+      (o) =>
+        new aws.s3.BucketObjectv2(
+          `${name}-${o.key.replace(/[/.]/g, '-')}`,
+          {
+            bucket,
+            key: o.key,
+            contentType: o.contentType,
+            ...(o.file !== undefined ? { source: new pulumi.asset.FileAsset(o.file) } : { content: o.content }),
+          },
+          { parent: this },
+        ),
+    );
+
+    const roleArn = roleArnFor(args.role, {
+      name: `${name}-glue`,
+      roleName: names.glueRole(args.studentId),
+      service: 'glue.amazonaws.com',
+      parent: this,
+      policy: pulumi
+        .all([args.partition, args.region, args.accountId, args.sourceBucketName, bucket])
+        .apply(([partition, region, accountId, sourceBucket, analyticsBucket]) =>
+          JSON.stringify(
+            gluePolicy({
+              partition,
+              region,
+              accountId,
+              sourceBucket,
+              analyticsBucket,
+              databases: Object.values(args.databases),
+              metricsNamespace: METRICS_NAMESPACE,
+            }),
+          ),
+        ),
+    });
+
+    const s3 = (key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
+    const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => o.key);
+    const jobName = names.glueJob(args.studentId);
+
+    this.job = new aws.glue.Job(
+      `${name}-job`,
+      {
+        name: jobName,
+        description: 'Medallion ETL: source events -> bronze, silver, quarantine, gold (etl/manifest.json)',
+        roleArn,
+        glueVersion: settings.glueVersion ?? '5.0',
+        command: { name: 'glueetl', pythonVersion: '3', scriptLocation: s3('etl/glue/job.py') },
+        workerType: settings.workerType ?? 'G.1X',
+        numberOfWorkers: settings.numberOfWorkers ?? 2,
+        executionClass: settings.executionClass ?? 'STANDARD',
+        timeout: settings.timeoutMinutes ?? 60,
+        // A failed incremental run is safe to re-run, but a silent automatic retry would hide
+        // the failure from the alarm; the next scheduled run picks up the same files anyway.
+        maxRetries: 0,
+        executionProperty: { maxConcurrentRuns: 1 },
+        defaultArguments: {
+          '--source_path': pulumi.interpolate`s3://${args.sourceBucketName}/events/`,
+          '--lake_path': s3(''),
+          '--etl_path': s3('etl/'),
+          '--bronze_database': args.databases.bronze,
+          '--silver_database': args.databases.silver,
+          '--gold_database': args.databases.gold,
+          '--metrics_namespace': METRICS_NAMESPACE,
+          '--job-bookmark-option': 'job-bookmark-enable',
+          '--TempDir': s3('glue-temp/'),
+          '--enable-metrics': 'true',
+          '--enable-continuous-cloudwatch-log': 'true',
+          '--enable-job-insights': 'true',
+          // Glue reads the code from S3 when a run starts, so changing an object alone would
+          // leave the job definition untouched: `pulumi preview` would not show the job as
+          // changing and a run's arguments would not say which code it ran. The content hash
+          // of every uploaded file makes each code change an update of the job itself.
+          '--code_version': this.codeVersion,
+          ...(extraPyFiles.length > 0 ? { '--extra-py-files': pulumi.all(extraPyFiles.map((k) => s3(k))).apply((uris) => uris.join(',')) } : {}),
+        },
+      },
+      // The job must not run (or be triggered) against code that is still uploading.
+      { parent: this, dependsOn: [...this.codeObjects] },
+    );
+    this.jobName = this.job.name;
+
+    if (settings.schedule !== undefined) {
+      this.trigger = new aws.glue.Trigger(
+        `${name}-schedule`,
+        {
+          name: names.glueTrigger(args.studentId),
+          type: 'SCHEDULED',
+          schedule: settings.schedule,
+          startOnCreation: true,
+          actions: [{ jobName: this.job.name }],
+        },
+        { parent: this },
+      );
+    }
+
+    // Failed-run alerting. What really signals a failed RUN is Glue's own "Glue Job State
+    // Change" event with state FAILED/TIMEOUT/ERROR: it fires once per run, also when the
+    // script dies before Spark starts a task. glue.driver.aggregate.numFailedTasks counts failed
+    // Spark tasks instead: a run can fail with zero failed tasks (bad argument, import error),
+    // and a run can succeed after retried tasks, so alarming on it would both miss and invent
+    // failures. The rule notifies the SNS topic with the event (run id, error message); the
+    // CloudWatch alarm on the rule's MatchedEvents gives the failure a state on the dashboard.
+    const ruleName = names.etlFailureRule(args.studentId);
+    const failedRuns = new aws.cloudwatch.EventRule(
+      `${name}-failed-runs`,
+      {
+        name: ruleName,
+        description: `Runs of ${jobName} that ended ${FAILED_RUN_STATES.join('/')}`,
+        eventPattern: JSON.stringify({
+          source: ['aws.glue'],
+          'detail-type': ['Glue Job State Change'],
+          detail: { jobName: [jobName], state: [...FAILED_RUN_STATES] },
+        }),
+      },
+      { parent: this },
+    );
+    this.failureTopic = new aws.sns.Topic(`${name}-failed-runs`, { name: names.etlFailureTopic(args.studentId) }, { parent: this });
+    const topicPolicy = new aws.sns.TopicPolicy(
+      `${name}-failed-runs`,
+      {
+        arn: this.failureTopic.arn,
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'EventBridgePublishesFailedRuns',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: this.failureTopic.arn,
+              Condition: { ArnEquals: { 'aws:SourceArn': failedRuns.arn } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-failed-runs`,
+      { rule: failedRuns.name, arn: this.failureTopic.arn },
+      { parent: this, dependsOn: [topicPolicy] },
+    );
+    if (args.alarmEmail !== undefined) {
+      new aws.sns.TopicSubscription(`${name}-failed-runs-email`, { topic: this.failureTopic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent: this });
+    }
+    this.failureAlarm = new aws.cloudwatch.MetricAlarm(
+      `${name}-failed-runs`,
+      {
+        name: names.etlFailureAlarm(args.studentId),
+        alarmDescription: `A run of Glue job ${jobName} failed, timed out or errored (EventBridge rule ${ruleName})`,
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensions: { RuleName: failedRuns.name },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        // No matched event in a period means no failed run, not missing data.
+        treatMissingData: 'notBreaching',
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ jobName: this.jobName, codeVersion: this.codeVersion, failureTopicArn: this.failureTopic.arn });
+  }
+}

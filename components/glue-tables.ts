@@ -1,0 +1,120 @@
+/**
+ * Glue catalog table definitions derived from etl/schema.ts: columns, types and partition keys
+ * come from the schema module only, and partition projection describes the very paths the ETL
+ * writes (etl/schema.ts `partitionPath`), so no crawler and no MSCK REPAIR is ever needed.
+ *
+ * Projection choices (Athena "Supported types for partition projection"):
+ * - `date` keys (event_date) use the date type, format yyyy-MM-dd, range 2020-01-01,NOW, one day
+ *   interval: exactly the ISO dates the writers put in `event_date=...`.
+ * - `integer` keys (event_hour) use the integer type with the schema's min,max and no padding,
+ *   which is how Spark and DuckDB render an int partition value (`event_hour=5`).
+ * - `padded` keys (year/month/day/hour/minute of the source paths) use the integer type with
+ *   `digits`, which renders `month=03`. Athena documents the integer type for "partition columns
+ *   whose possible values are interpretable as integers within a defined range"; the projection
+ *   type is independent of the column type, so these stay STRING columns (as the schema types
+ *   them) and `enum`/`injected` are not needed: enum would list 80 years x 12 x 31 x 24 x 60
+ *   values by hand, and injected would force an equality filter on every key in every query.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import type * as aws from '@pulumi/aws';
+import { allColumns, glueType, PartitionKeyDef, TableDef } from '../etl/schema';
+
+export const PARQUET = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+} as const;
+
+export const OPENX_JSON = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+} as const;
+
+/** First day the date projection covers; the generator never writes earlier data. */
+export const DATE_PROJECTION_START = '2020-01-01';
+
+/** Projection properties of one partition key, derived from its path format in the schema. */
+export function keyProjection(key: PartitionKeyDef): Record<string, string> {
+  const p = `projection.${key.name}`;
+  const fmt = key.format;
+  switch (fmt.kind) {
+    case 'date':
+      return {
+        [`${p}.type`]: 'date',
+        [`${p}.format`]: 'yyyy-MM-dd',
+        [`${p}.range`]: `${DATE_PROJECTION_START},NOW`,
+        [`${p}.interval`]: '1',
+        [`${p}.interval.unit`]: 'DAYS',
+      };
+    case 'integer':
+      return { [`${p}.type`]: 'integer', [`${p}.range`]: `${fmt.min},${fmt.max}` };
+    case 'padded':
+      return { [`${p}.type`]: 'integer', [`${p}.range`]: `${fmt.min},${fmt.max}`, [`${p}.digits`]: String(fmt.digits) };
+  }
+}
+
+/** `s3://bucket/<location>/key1=${key1}/...`: Athena substitutes each `${key}` with the projected value. */
+export function locationTemplate(table: TableDef, bucketUri: string): string {
+  const segments = table.partitionKeys.map((k) => `${k.name}=\${${k.name}}`);
+  return [`${bucketUri}/${table.location}`, ...segments].join('/');
+}
+
+/** Renders a storage.location.template the way Athena does, for tests and docs. */
+export function renderTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\$\{([a-z_][a-z0-9_]*)\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`template placeholder '${name}' has no value`);
+    return values[name];
+  });
+}
+
+/** All table parameters: format markers plus partition projection. */
+export function tableParameters(table: TableDef, bucketUri: string): Record<string, string> {
+  const params: Record<string, string> = {
+    EXTERNAL: 'TRUE',
+    classification: table.format === 'parquet' ? 'parquet' : 'json',
+  };
+  if (table.format === 'jsonl.gz') params.compressionType = 'gzip';
+  if (table.partitionKeys.length > 0) {
+    params['projection.enabled'] = 'true';
+    for (const key of table.partitionKeys) Object.assign(params, keyProjection(key));
+    params['storage.location.template'] = locationTemplate(table, bucketUri);
+  }
+  return params;
+}
+
+/** SerDe of a table: Parquet, or the OpenX JSON SerDe for the raw JSON Lines. */
+export function serDeInfo(table: TableDef): aws.types.input.glue.CatalogTableStorageDescriptorSerDeInfo {
+  if (table.format === 'parquet') return { serializationLibrary: PARQUET.serializationLibrary, parameters: { 'serialization.format': '1' } };
+  const parameters: Record<string, string> = { 'ignore.malformed.json': 'true' };
+  // Columns read from a differently named key (the reserved word `timestamp`): `mapping.<column>` = `<json key>`.
+  for (const c of table.columns) if (c.sourceKey) parameters[`mapping.${c.name}`] = c.sourceKey;
+  return { serializationLibrary: OPENX_JSON.serializationLibrary, parameters };
+}
+
+/** Glue CatalogTable arguments of a schema table in `database`, stored under `bucketName`. */
+export function catalogTableArgs(table: TableDef, database: pulumi.Input<string>, bucketName: pulumi.Input<string>): aws.glue.CatalogTableArgs {
+  const formats = table.format === 'parquet' ? PARQUET : OPENX_JSON;
+  const bucketUri = pulumi.interpolate`s3://${bucketName}`;
+  return {
+    name: table.name,
+    databaseName: database,
+    description: table.description,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: bucketUri.apply((uri) => tableParameters(table, uri)),
+    partitionKeys: table.partitionKeys.map((k) => ({ name: k.name, type: glueType(k.type), comment: k.description })),
+    storageDescriptor: {
+      location: pulumi.interpolate`${bucketUri}/${table.location}/`,
+      inputFormat: formats.inputFormat,
+      outputFormat: formats.outputFormat,
+      compressed: table.format === 'jsonl.gz',
+      serDeInfo: serDeInfo(table),
+      columns: table.columns.map((c) => ({ name: c.name, type: glueType(c.type), comment: c.description })),
+    },
+  };
+}
+
+/** Column names and types of a table in catalog order (columns, then partition keys). */
+export function catalogColumns(table: TableDef): Array<{ name: string; type: string }> {
+  return allColumns(table).map((c) => ({ name: c.name, type: glueType(c.type) }));
+}

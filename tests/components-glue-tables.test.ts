@@ -1,0 +1,122 @@
+/**
+ * Glue tables derive from etl/schema.ts, and partition projection finds exactly the paths the
+ * ETL writes: for every table, the storage.location.template rendered the way Athena renders
+ * projected values (from the projection properties alone) equals partitionPath() of the schema
+ * module, which the local engine and the Glue job use to write partitions.
+ */
+import { expect } from 'chai';
+import { catalogColumns, catalogTableArgs, keyProjection, locationTemplate, renderTemplate, serDeInfo, tableParameters } from '../components/glue-tables';
+import { allColumns, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
+
+const BUCKET = 's3://capstone-analytics-jdoe-123456789012';
+
+/** What Athena substitutes for `${key}` given the projection properties and a logical value. */
+function athenaProjectedValue(params: Record<string, string>, key: string, value: number | string): string {
+  const type = params[`projection.${key}.type`];
+  if (type === 'date') {
+    expect(params[`projection.${key}.format`]).to.equal('yyyy-MM-dd');
+    return String(value); // sample dates are given already in yyyy-MM-dd
+  }
+  if (type === 'integer') {
+    const [min, max] = params[`projection.${key}.range`].split(',').map(Number);
+    expect(Number(value), `${key} within projection range`).to.be.within(min, max);
+    const digits = params[`projection.${key}.digits`];
+    return digits === undefined ? String(Number(value)) : String(Number(value)).padStart(Number(digits), '0');
+  }
+  throw new Error(`unexpected projection type '${type}' for ${key}`);
+}
+
+/** Sample logical values per key: the minimum, the maximum and a value in between. */
+function samples(key: PartitionKeyDef): Array<string | number> {
+  const f = key.format;
+  if (f.kind === 'date') return ['2020-01-01', '2025-11-19', '2026-02-28'];
+  return [f.min, Math.floor((f.min + f.max) / 2), f.max];
+}
+
+describe('components: Glue tables from the schema module', () => {
+  for (const table of TABLES) {
+    describe(table.id, () => {
+      const params = tableParameters(table, BUCKET);
+
+      it('has the columns, types and partition keys of etl/schema.ts, in order', () => {
+        const args = catalogTableArgs(table, 'db', 'bucket');
+        const sd = args.storageDescriptor as { columns: Array<{ name: string; type: string }> };
+        const keys = args.partitionKeys as Array<{ name: string; type: string }>;
+        expect(sd.columns.map((c) => [c.name, c.type])).to.deep.equal(table.columns.map((c) => [c.name, c.type]));
+        expect(keys.map((c) => [c.name, c.type])).to.deep.equal(table.partitionKeys.map((c) => [c.name, c.type]));
+        expect(catalogColumns(table).map((c) => c.name)).to.deep.equal(allColumns(table).map((c) => c.name));
+        expect(args.name).to.equal(table.name);
+        expect(args.tableType).to.equal('EXTERNAL_TABLE');
+        for (const c of [...sd.columns, ...keys] as Array<{ comment?: string }>) expect((c.comment ?? '').length).to.be.at.most(255);
+      });
+
+      it('enables projection for every partition key and no other column', () => {
+        expect(params['projection.enabled']).to.equal('true');
+        const projected = Object.keys(params)
+          .filter((k) => /^projection\.[a-z_]+\.type$/.test(k))
+          .map((k) => k.split('.')[1]);
+        expect(projected).to.deep.equal(table.partitionKeys.map((k) => k.name));
+      });
+
+      it('renders the partition paths the ETL writes (partitionPath) for sample values', () => {
+        const template = params['storage.location.template'];
+        const keys = table.partitionKeys;
+        const n = Math.max(...keys.map((k) => samples(k).length));
+        for (let i = 0; i < n; i++) {
+          const logical: Record<string, string | number> = {};
+          const projected: Record<string, string> = {};
+          for (const k of keys) {
+            const v = samples(k)[i % samples(k).length];
+            logical[k.name] = v;
+            projected[k.name] = athenaProjectedValue(params, k.name, v);
+          }
+          expect(renderTemplate(template, projected)).to.equal(`${BUCKET}/${partitionPath(table, logical)}`);
+        }
+      });
+    });
+  }
+
+  it('Parquet tables: EXTERNAL_TABLE, classification=parquet, Parquet SerDe and formats', () => {
+    for (const table of LAKE_TABLES) {
+      const args = catalogTableArgs(table, 'db', 'bucket');
+      const sd = args.storageDescriptor as { inputFormat: string; outputFormat: string; serDeInfo: { serializationLibrary: string } };
+      expect(tableParameters(table, BUCKET).classification, table.id).to.equal('parquet');
+      expect(sd.inputFormat).to.equal('org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat');
+      expect(sd.outputFormat).to.equal('org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat');
+      expect(sd.serDeInfo.serializationLibrary).to.equal('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+    }
+  });
+
+  it('event_date uses date projection yyyy-MM-dd from 2020-01-01 to NOW; event_hour integer 0-23 unpadded', () => {
+    const silver = TABLES.find((t) => t.id === 'silver.events') as TableDef;
+    const p = tableParameters(silver, BUCKET);
+    expect(p['projection.event_date.type']).to.equal('date');
+    expect(p['projection.event_date.format']).to.equal('yyyy-MM-dd');
+    expect(p['projection.event_date.range']).to.equal('2020-01-01,NOW');
+    expect(p['projection.event_date.interval.unit']).to.equal('DAYS');
+    expect(p['projection.event_hour.type']).to.equal('integer');
+    expect(p['projection.event_hour.range']).to.equal('0,23');
+    expect(p).not.to.have.property('projection.event_hour.digits');
+    expect(p['storage.location.template']).to.equal(`${BUCKET}/silver/events/event_date=\${event_date}/event_hour=\${event_hour}`);
+  });
+
+  it('raw table: OpenX JSON SerDe, malformed JSON ignored, event_timestamp mapped from the `timestamp` key, minute projection', () => {
+    const serde = serDeInfo(rawEvents);
+    expect(serde.serializationLibrary).to.equal('org.openx.data.jsonserde.JsonSerDe');
+    expect(serde.parameters).to.deep.equal({ 'ignore.malformed.json': 'true', 'mapping.event_timestamp': 'timestamp' });
+    const p = tableParameters(rawEvents, 's3://capstone-events-jdoe-123456789012');
+    expect(p.classification).to.equal('json');
+    expect(keyProjection(rawEvents.partitionKeys[4])).to.deep.equal({
+      'projection.minute.type': 'integer',
+      'projection.minute.range': '0,59',
+      'projection.minute.digits': '2',
+    });
+    expect(locationTemplate(rawEvents, 's3://b')).to.equal(
+      's3://b/events/year=${year}/month=${month}/day=${day}/hour=${hour}/minute=${minute}',
+    );
+  });
+
+  it('the template renderer refuses a placeholder without a value (so the comparison cannot pass by accident)', () => {
+    expect(() => renderTemplate('s3://b/x=${x}/y=${y}', { x: '1' })).to.throw("template placeholder 'y' has no value");
+  });
+});
