@@ -9,7 +9,10 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { ConfigError, loadStackConfig } from './components/config';
+import { AthenaValidation } from './components/athena-validation';
+import { OperationsDashboard } from './components/dashboard';
 import { deployLakehouse, stackOutputs } from './components/lakehouse-stack';
+import { names } from './components/naming';
 
 const config = loadStackConfig(new pulumi.Config(), pulumi.getStack());
 const region = new pulumi.Config('aws').get('region');
@@ -19,14 +22,36 @@ if (region === undefined || region === '') {
 
 const lakehouse = deployLakehouse(config, { region, projectName: pulumi.getProject(), stackName: pulumi.getStack() });
 
-// ---------------------------------------------------------------------------------------------
-// Plug-in point for the parts built in their own issues (wired by the lead):
-//   - components/athena-validation*.ts: the validation resource runs its checks through
-//     lakehouse.queryLayer.workgroupName against lakehouse.databases, after lakehouse.pipeline;
-//   - components/dashboard.ts: the CloudWatch dashboard over lakehouse.pipeline.jobName,
-//     lakehouse.pipeline.failureAlarm and the Lakehouse/ETL metrics.
-// Create them with `{ providers: [lakehouse.provider] }` so they carry the common tags.
-// ---------------------------------------------------------------------------------------------
+// Post-deploy validation: the shared checks (etl/checks.ts, the ones `lakehouse check` runs
+// locally) through Athena, re-run whenever the ETL code, SQL, tables or checks change.
+const validation =
+  config.validation === 'off'
+    ? undefined
+    : new AthenaValidation(
+        'validation',
+        {
+          region,
+          workgroup: lakehouse.queryLayer.workgroupName,
+          databases: lakehouse.databases,
+          failOnError: config.validation === 'enabled',
+          timeoutSeconds: config.validationTimeoutSeconds,
+          trigger: config.validationTrigger,
+        },
+        { dependsOn: [lakehouse.lakehouse, lakehouse.pipeline, lakehouse.queryLayer] },
+      );
+
+const dashboard = new OperationsDashboard(
+  'operations',
+  {
+    dashboardName: names.dashboard(config.studentId),
+    region,
+    generatorFunctionName: lakehouse.source.function?.name,
+    glueJobName: lakehouse.pipeline.jobName,
+    athenaWorkgroupName: lakehouse.queryLayer.workgroupName,
+    alarmArns: [lakehouse.pipeline.failureAlarm.arn],
+  },
+  { providers: [lakehouse.provider] },
+);
 
 const outputs = stackOutputs(lakehouse, region);
 export const sourceBucketName = outputs.sourceBucketName;
@@ -40,3 +65,5 @@ export const generatorFunctionName = outputs.generatorFunctionName;
 export const etlFailureTopicArn = outputs.etlFailureTopicArn;
 export const consoleLinks = outputs.consoleLinks;
 export const commands = outputs.commands;
+export const dashboardUrl = dashboard.url;
+export const validationSummary = validation?.summary;

@@ -15,6 +15,8 @@ export class ConfigError extends Error {
 
 export type IamMode = 'labRole' | 'create';
 export type ExecutionClass = 'STANDARD' | 'FLEX';
+/** enabled: failed checks fail the update; warn: they become warnings and outputs; off: no checks. */
+export type ValidationMode = 'enabled' | 'warn' | 'off';
 
 export interface StackConfig {
   /** Identifies the student/team/environment in every name; defaults to the stack name. */
@@ -42,6 +44,11 @@ export interface StackConfig {
   readonly destroyData: boolean;
   /** Optional e-mail subscribed to the failed-run topic (the subscription must be confirmed). */
   readonly alarmEmail: string | undefined;
+  /** How the post-deploy Athena validation behaves (components/athena-validation.ts). */
+  readonly validation: ValidationMode;
+  readonly validationTimeoutSeconds: number;
+  /** Any text folded into the validation runToken: change it to re-run the checks (e.g. once data has landed). */
+  readonly validationTrigger: string;
 }
 
 /** The defaults, identical to the `default:` values in Pulumi.yaml (a test keeps them equal). */
@@ -65,6 +72,9 @@ export const CONFIG_DEFAULTS = {
   sourceRetentionDays: 30,
   destroyData: false,
   alarmEmail: '',
+  validation: 'enabled',
+  validationTimeoutSeconds: 300,
+  validationTrigger: '',
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -161,6 +171,9 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
   const alarmEmail = readString(src, 'alarmEmail').trim();
   if (alarmEmail !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) fail('alarmEmail', 'an e-mail address or empty', alarmEmail);
 
+  const validation = readString(src, 'validation').trim();
+  if (validation !== 'enabled' && validation !== 'warn' && validation !== 'off') fail('validation', "'enabled', 'warn' or 'off'", validation);
+
   return {
     studentId,
     iamMode,
@@ -181,5 +194,8 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
     sourceRetentionDays: readInteger(src, 'sourceRetentionDays', 1, 3650),
     destroyData: readBoolean(src, 'destroyData'),
     alarmEmail: alarmEmail === '' ? undefined : alarmEmail,
+    validation,
+    validationTimeoutSeconds: readInteger(src, 'validationTimeoutSeconds', 1, 3600),
+    validationTrigger: readString(src, 'validationTrigger'),
   };
 }

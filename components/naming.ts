@@ -75,4 +75,5 @@ export const names = {
   lambdaRole: (studentId: string) => `lakehouse-generator-${studentId}`,
   glueRole: (studentId: string) => `lakehouse-glue-${studentId}`,
   namedQuery: (id: number, name: string) => `q${id}_${name}`,
+  dashboard: (studentId: string) => `lakehouse-${studentId}`,
 } as const;

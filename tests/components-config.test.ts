@@ -37,6 +37,9 @@ describe('components: stack config', () => {
       sourceRetentionDays: 30,
       destroyData: false,
       alarmEmail: undefined,
+      validation: 'enabled',
+      validationTimeoutSeconds: 300,
+      validationTrigger: '',
     });
   });
 
@@ -78,6 +81,8 @@ describe('components: stack config', () => {
   it('names the key and the expectation for every other bad value', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ iamMode: 'admin' }, /^config iamMode: expected 'labRole' or 'create', got 'admin'$/],
+      [{ validation: 'strict' }, /^config validation: expected 'enabled', 'warn' or 'off', got 'strict'$/],
+      [{ validationTimeoutSeconds: '0' }, /^config validationTimeoutSeconds: expected an integer in 1..3600, got '0'$/],
       [{ source: 'Not_A_Bucket' }, /^config source: expected 'create' or the name of an existing S3 bucket/],
       [{ generatorEnabled: 'yes' }, /^config generatorEnabled: expected true or false, got 'yes'$/],
       [{ generatorSchedule: 'every 5 minutes' }, /^config generatorSchedule: expected an EventBridge schedule/],

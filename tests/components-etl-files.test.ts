@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ATHENA_VALIDATION_TYPE } from '../components/athena-validation';
 import { ConfigError } from '../components/config';
 import { codeVersion, etlCodeObjects, EtlPipeline } from '../components/etl-pipeline';
 import { bundleGenerator, GENERATOR_ENTRY } from '../components/event-source';
@@ -144,5 +145,23 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     expect(await outputOf(program.generatorFunctionName)).to.equal('lakehouse-generator-jdoe');
     expect(mocks.ofType('aws:athena/namedQuery:NamedQuery')).to.have.length(5);
     expect(mocks.resources.filter((r) => r.type.startsWith('aws:iam/'))).to.deep.equal([]);
+    // The validation runs after the lakehouse, ETL and query layer, failing the update on a failed check.
+    const validation = mocks.one(ATHENA_VALIDATION_TYPE);
+    expect(await validation.inputs.failOnError).to.equal(true);
+    expect(await validation.inputs.workgroup).to.equal('lakehouse_jdoe');
+    expect(await outputOf(program.dashboardUrl)).to.match(/#dashboards\/dashboard\/lakehouse-jdoe$/);
+  });
+
+  it('validation=warn reports failures without failing the update; validation=off registers no validation', async function () {
+    this.timeout(60000);
+    const warn = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'jdoe', 'lakehouse:validation': 'warn' } });
+    loadProgram();
+    await warn.settle();
+    expect(await warn.one(ATHENA_VALIDATION_TYPE).inputs.failOnError).to.equal(false);
+    const off = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'jdoe', 'lakehouse:validation': 'off' } });
+    const program = loadProgram();
+    await off.settle();
+    expect(off.ofType(ATHENA_VALIDATION_TYPE)).to.deep.equal([]);
+    expect(await outputOf(program.validationSummary)).to.equal(undefined);
   });
 });
