@@ -61,11 +61,17 @@ export interface GeneratorSettings {
   /** @default 0 (the starter emits no duplicates) */
   readonly duplicateRate?: number;
   /**
-   * Lambda memory (MB): gzip is CPU-bound and Lambda's CPU share grows with memory.
-   * @default 1024
+   * Lambda memory (MB). gzip is CPU-bound and Lambda's CPU share grows with memory: 1769 MB is
+   * one full vCPU. The generator benchmark (docs/generator.md) measured ~2 CPU-seconds and a
+   * ~130 MiB peak for 750,000 events, so memory is for CPU, not for data.
+   * @default 1769
    */
   readonly memoryMb?: number;
-  /** @default 300 */
+  /**
+   * Well above the ~3 s a 750,000-event file takes at one vCPU, and far below the 5-minute
+   * schedule, so a stuck invocation never overlaps the next one.
+   * @default 60
+   */
   readonly timeoutSeconds?: number;
   /**
    * Code of the function; tests inject a stub archive instead of bundling.
@@ -170,8 +176,8 @@ export class EventSource extends pulumi.ComponentResource {
           handler: 'index.handler',
           code: gen.code ?? bundleGenerator(),
           role: roleArn,
-          memorySize: gen.memoryMb ?? 1024,
-          timeout: gen.timeoutSeconds ?? 300,
+          memorySize: gen.memoryMb ?? 1769,
+          timeout: gen.timeoutSeconds ?? 60,
           loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
           environment: {
             variables: {

@@ -263,9 +263,9 @@ describe('components: the stack under mocks (default: labRole, created source bu
     expect(b.mocks.ofType('aws:sns/topicSubscription:TopicSubscription')).to.have.length(0);
   });
 
-  it('generator Lambda: Node.js 22, 1024 MB, 300 s, its env, a rate(5 minutes) schedule and invoke permission', async () => {
+  it('generator Lambda: Node.js 22, 1769 MB, 60 s, its env, a rate(5 minutes) schedule and invoke permission', async () => {
     const fn = b.mocks.one('aws:lambda/function:Function').inputs;
-    expect(fn).to.deep.include({ name: 'lakehouse-generator-jdoe-01', runtime: 'nodejs22.x', handler: 'index.handler', memorySize: 1024, timeout: 300 });
+    expect(fn).to.deep.include({ name: 'lakehouse-generator-jdoe-01', runtime: 'nodejs22.x', handler: 'index.handler', memorySize: 1769, timeout: 60 });
     expect(fn.environment.variables).to.deep.equal({ SOURCE_BUCKET: SOURCE, MIN_EVENTS: '500000', MAX_EVENTS: '750000', DUPLICATE_RATE: '0' });
     expect(Object.keys(await fn.code.assets)).to.deep.equal(['index.js']);
     expect(fn.loggingConfig.logGroup).to.equal('/aws/lambda/lakehouse-generator-jdoe-01');
