@@ -158,7 +158,7 @@ describe('Glue job (etl/glue)', function () {
     });
 
     it('a source file gives the same lines (or the same kind of error) to both engines', async () => {
-      const sample = fs.readFileSync(path.join(ROOT, 'tests', 'glue', 'fixtures', 'starter-sample-100.jsonl.gz'));
+      const sample = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'starter-sample-100.jsonl.gz'));
       const cases: Record<string, Buffer> = {
         'starter-sample.jsonl.gz': sample,
         'crlf-blank-unicode.jsonl.gz': Buffer.concat([

@@ -19,7 +19,7 @@ LAKE = "s3://capstone-analytics-s1-123/"
 ETL = "s3://capstone-analytics-s1-123/etl/"
 TEMP = "s3://capstone-analytics-s1-123/glue-temp/"
 # 100 real lines of the course starter generator (copied from the shared fixtures).
-FIXTURE = os.path.join(os.path.dirname(__file__), "fixtures", "starter-sample-100.jsonl.gz")
+FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "starter-sample-100.jsonl.gz")
 
 ARGS = {
     "JOB_NAME": "lakehouse-etl-s1",
