@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -26,11 +26,10 @@ const STARTER_LINES = [
   '{"timestamp": "2025-11-19T17:54:54.718325+00:00", "user_id": "u_59589", "session_id": "s_70188", "event_type": "remove_from_cart", "product_id": "p_2002", "quantity": 4, "price": 28.96, "category": "clothing", "search_query": null}',
 ];
 
-/** The whole sample, when this checkout sits next to the shared fixtures (or a copy in tests/fixtures). */
+/** The whole real sample: 100 lines of the course starter's output (a copy of ../shared/fixtures). */
 function starterSample(): string[] {
-  const candidates = [path.join(__dirname, 'fixtures', 'starter-sample-100.jsonl.gz'), path.join(__dirname, '..', '..', 'shared', 'fixtures', 'starter-sample-100.jsonl.gz')];
-  const found = candidates.find((p) => existsSync(p));
-  return found ? gunzipSync(readFileSync(found)).toString('utf8').split('\n').filter((l) => l !== '') : [];
+  const file = path.join(__dirname, 'fixtures', 'starter-sample-100.jsonl.gz');
+  return gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '');
 }
 
 const TS = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6}\+00:00|\+00:00|\.\d{3}Z|Z)`;

@@ -1,0 +1,69 @@
+-- Step `ledger_batch`: one row per file of the batch with its reconciliation figures.
+--
+-- Each figure is counted on its own from a different view (lines from batch_lines, rows from
+-- the merged bronze/silver/quarantine results, duplicates re-derived from silver_batch and
+-- silver_existing), never obtained as a difference, so that the reconciliation check
+--   lines_read = silver_rows_added + duplicates_dropped + records_quarantined
+-- can actually catch a merge that loses or doubles rows.
+WITH lines_per_file AS (
+  SELECT source_file, COUNT(*) AS n
+  FROM batch_lines
+  WHERE trim(line) <> ''
+  GROUP BY source_file
+),
+bronze_per_file AS (
+  SELECT source_file, COUNT(*) AS n
+  FROM bronze
+  WHERE source_file IN (SELECT source_file FROM batch_files)
+  GROUP BY source_file
+),
+silver_per_file AS (
+  SELECT source_file, COUNT(*) AS n
+  FROM silver
+  WHERE source_file IN (SELECT source_file FROM batch_files)
+  GROUP BY source_file
+),
+-- A valid record is a duplicate when an identical event was kept before it: one already in
+-- the lake from another file, or an earlier one of this batch (earlier file, or the same file).
+batch_ranked AS (
+  SELECT
+    source_file,
+    event_key,
+    ROW_NUMBER() OVER (PARTITION BY event_key ORDER BY source_file) AS batch_rank
+  FROM silver_batch
+),
+duplicates_per_file AS (
+  SELECT source_file, COUNT(*) AS n
+  FROM batch_ranked
+  WHERE batch_rank > 1
+    OR event_key IN (
+      SELECT event_key FROM silver_existing
+      WHERE source_file NOT IN (SELECT source_file FROM batch_files)
+    )
+  GROUP BY source_file
+),
+quarantine_per_file AS (
+  SELECT source_file, COUNT(*) AS n
+  FROM quarantine
+  WHERE source_file IN (SELECT source_file FROM batch_files)
+  GROUP BY source_file
+)
+SELECT
+  f.source_file,
+  f.ingested_at,
+  CAST(COALESCE(l.n, 0) AS BIGINT) AS lines_read,
+  CAST(COALESCE(b.n, 0) AS BIGINT) AS bronze_rows,
+  CAST(COALESCE(s.n, 0) AS BIGINT) AS silver_rows_added,
+  CAST(COALESCE(d.n, 0) AS BIGINT) AS duplicates_dropped,
+  CAST(COALESCE(q.n, 0) AS BIGINT) AS records_quarantined,
+  f.read_error IS NOT NULL AS corrupt,
+  regexp_extract(f.source_file, 'year=([0-9]{4})/', 1) AS year,
+  regexp_extract(f.source_file, 'month=([0-9]{2})/', 1) AS month,
+  regexp_extract(f.source_file, 'day=([0-9]{2})/', 1) AS day,
+  regexp_extract(f.source_file, 'hour=([0-9]{2})/', 1) AS hour
+FROM batch_files f
+LEFT JOIN lines_per_file l ON l.source_file = f.source_file
+LEFT JOIN bronze_per_file b ON b.source_file = f.source_file
+LEFT JOIN silver_per_file s ON s.source_file = f.source_file
+LEFT JOIN duplicates_per_file d ON d.source_file = f.source_file
+LEFT JOIN quarantine_per_file q ON q.source_file = f.source_file

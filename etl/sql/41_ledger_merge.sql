@@ -1,0 +1,12 @@
+-- Step `file_ledger` (writes bronze.file_ledger): other files' rows of each touched partition +
+-- one row per file of this batch (a reprocessed file's row is replaced).
+SELECT
+  source_file, ingested_at, lines_read, bronze_rows, silver_rows_added, duplicates_dropped,
+  records_quarantined, corrupt, year, month, day, hour
+FROM file_ledger_existing
+WHERE source_file NOT IN (SELECT source_file FROM batch_files)
+UNION ALL
+SELECT
+  source_file, ingested_at, lines_read, bronze_rows, silver_rows_added, duplicates_dropped,
+  records_quarantined, corrupt, year, month, day, hour
+FROM ledger_batch

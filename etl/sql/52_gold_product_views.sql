@@ -1,0 +1,9 @@
+-- Step `gold_product_views` (writes gold.product_views): per product and day, page views.
+SELECT
+  product_id,
+  category,
+  CAST(COUNT(*) AS BIGINT) AS views,
+  event_date
+FROM silver_days
+WHERE event_type = 'page_view'
+GROUP BY event_date, product_id, category
