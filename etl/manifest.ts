@@ -7,7 +7,10 @@
  *    - `sql`: runs the SQL file (Spark SQL dialect, a single SELECT) and registers its result
  *      as a temporary view called `name`. With `writes`, the result holds the complete new
  *      content of every partition it has rows in, and the engine replaces exactly those
- *      partitions of that table (dynamic partition overwrite); no other partition is touched.
+ *      partitions of that table (dynamic partition overwrite); no other partition is touched,
+      except one rule: a partition that an earlier `read` step of the same table loaded and
+      that has no row in the result is deleted (its rows all came from this batch's files,
+      which no longer produce any, e.g. a corrupt file that was fixed).
  *    - `read`: registers as view `name` the current rows of `read.table`, restricted to the
  *      partitions whose key values (`read.keys`, default all partition keys of the table)
  *      occur in view `read.partitionsOf`. This is how merges see the rows already in the lake.
