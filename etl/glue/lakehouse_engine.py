@@ -8,7 +8,8 @@ partitions a merge must see all come from etl/manifest.json and tables.json (etl
 Order of effects in a run (the tests pin it):
   resolve arguments -> job.init -> Spark settings -> manifest + tables from etl_path ->
   the batch (bookmark) -> input views -> steps in manifest order (writes in that order, so gold
-  is never written before silver) -> log line + metrics -> job.commit, only if every write
+  is never written before silver; each write is followed by the deletion of the partitions its
+  merge read that the result has no row for) -> log line + metrics -> job.commit, only if every write
   succeeded. Any exception before the commit leaves the bookmark where it was, so the next run
   reads the same files again; the merges make that replay produce identical tables.
 """
@@ -24,6 +25,7 @@ from batch_input import (
     build_input_views,
     discover_bookmarked_files,
     list_source_files,
+    split_s3_uri,
     unrecorded_files,
 )
 from job_args import resolve_args
@@ -113,6 +115,8 @@ class LakehouseRun:
         self.cloudwatch = cloudwatch
         self.log = log
         self.clock = clock or SystemClock()
+        # Table id -> partition folder URIs its pending merge read (register_existing).
+        self.read_partitions = {}
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -205,6 +209,10 @@ class LakehouseRun:
             if all(_row_dict(r)[k] is not None for k in keys)
         })
         existing = [u for u in uris if self.storage.exists(u)]
+        if snapshot:
+            # The later write of this table deletes what it read but no longer produces (see
+            # write_table); the latest read of a table before its write is the one that counts.
+            self.read_partitions[layout.id] = self.partition_folders(layout, keys, existing)
         if not existing:
             df = self.spark.createDataFrame([], layout.ddl())
         else:
@@ -214,31 +222,66 @@ class LakehouseRun:
                 df = self.stage(df, name, layout)
         df.createOrReplaceTempView(name)
 
+    def partition_folders(self, layout, keys, prefixes):
+        """Full partition folder URIs under the read prefixes.
+
+        A read by all partition keys already names folders. A read by leading keys only (e.g.
+        whole days of an hourly table) loads every folder under each prefix, so those are listed:
+        the emptied-partition rule works on partitions, as the local engine does, never on a
+        whole day that the result may still have other hours of.
+        """
+        names = layout.partition_key_names
+        if list(keys) == names:
+            return list(prefixes)
+        base = layout.base_uri(self.args["lake_path"]) + "/"
+        bucket_root = base[: len(base) - len(split_s3_uri(base)[1])]
+        folders = set()
+        for prefix in prefixes:
+            for key in self.storage.list_keys(prefix):
+                # Only objects inside a full partition folder count; markers such as
+                # "event_hour=1_$folder$" or a stray _SUCCESS name no partition.
+                parts = (bucket_root + key)[len(base):].split("/")
+                segments = parts[: len(names)]
+                if len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(segments, names)):
+                    folders.add(base + "/".join(segments) + "/")
+        return sorted(folders)
+
     def stage(self, df, name, layout):
         uri = join_uri(self.staging_root, name) + "/"
         df.write.mode("overwrite").option("compression", PARQUET_CODEC).parquet(uri)
         return self.spark.read.schema(layout.ddl()).parquet(uri)
 
     def write_table(self, name, layout):
-        """Replaces exactly the partitions present in view `name`; returns how many."""
+        """Replaces exactly the partitions present in view `name`, then deletes the partitions
+        this run read for the merge that the result no longer has rows for; returns how many
+        partitions were replaced or deleted."""
         keys = layout.partition_key_names
+        read = self.read_partitions.pop(layout.id, [])
         # Cached: the result is computed once for counting its partitions and once for writing.
         df = self.spark.table(name).selectExpr(*layout.write_projection()).cache()
         try:
             touched = df.selectExpr(*_quoted(keys)).distinct().collect()
             if not touched:
                 self.log(json.dumps({"event": "write_skipped", "table": layout.id, "reason": "no rows in this batch"}))
-                return 0
-            (
-                df.write.mode("overwrite")
-                .option("partitionOverwriteMode", "dynamic")
-                .option("compression", PARQUET_CODEC)
-                .partitionBy(*keys)
-                .parquet(layout.base_uri(self.args["lake_path"]) + "/")
-            )
-            return len(touched)
+            else:
+                (
+                    df.write.mode("overwrite")
+                    .option("partitionOverwriteMode", "dynamic")
+                    .option("compression", PARQUET_CODEC)
+                    .partitionBy(*keys)
+                    .parquet(layout.base_uri(self.args["lake_path"]) + "/")
+                )
         finally:
             df.unpersist()
+        # After the write, never before: a failed write leaves every partition as it was.
+        written = {layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys]) for r in touched}
+        emptied = [uri for uri in read if uri not in written]
+        for uri in emptied:
+            # All its rows came from this batch's files, which no longer produce any (e.g. a
+            # corrupt file that was fixed); dynamic overwrite alone would leave them in place.
+            self.storage.delete_prefix(uri)
+            self.log(json.dumps({"event": "partition_emptied", "table": layout.id, "partition": uri}))
+        return len(touched) + len(emptied)
 
     # -- the end -------------------------------------------------------------------------------
 

@@ -1,9 +1,12 @@
-"""The few S3 operations the job needs beyond Spark's own readers, behind one small object.
+"""The few S3 operations the job needs beyond Spark's own readers and writers, behind one small object.
 
 boto3 is imported when the store is created (it is preinstalled on Glue, not here), so every
 other module stays importable by the tests, which pass an in-memory store with the same methods.
 """
 from batch_input import split_s3_uri
+
+# delete_objects takes at most 1000 keys per request.
+DELETE_BATCH = 1000
 
 
 class S3Store:
@@ -32,3 +35,28 @@ class S3Store:
         for page in paginator.paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
                 yield obj["Key"]
+
+    def delete_prefix(self, prefix_uri):
+        """Deletes every object under the folder prefix; returns how many were deleted.
+
+        The prefix always ends in '/', so event_hour=1/ never takes event_hour=10/ with it.
+        Keys are listed in full before the first delete, so deleting never shifts a page.
+        """
+        bucket, key = split_s3_uri(prefix_uri)
+        key = key.rstrip("/") + "/"
+        if key == "/":
+            raise ValueError("refusing to delete '%s': expected a folder below the bucket root" % prefix_uri)
+        paginator = self._s3.get_paginator("list_objects_v2")
+        keys = [obj["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=key) for obj in page.get("Contents", [])]
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start:start + DELETE_BATCH]
+            answer = self._s3.delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+            )
+            # delete_objects answers 200 even when single keys fail; those come back in Errors.
+            errors = answer.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise IOError("s3://%s/%s: %d object(s) not deleted, first %s: %s %s" % (
+                    bucket, key, len(errors), first.get("Key"), first.get("Code"), first.get("Message")))
+        return len(keys)

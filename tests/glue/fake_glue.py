@@ -38,6 +38,8 @@ _IDENT = re.compile(r"`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_]*)\b")
 _LPAD = re.compile(r"^LPAD\(.*`([^`]+)`.*,\s*(\d+),\s*'0'\)$", re.IGNORECASE)
 _TS_LITERAL = re.compile(r"^CAST\('([^']*)' AS TIMESTAMP\)$", re.IGNORECASE)
 _CAST_INT = re.compile(r"^CAST\(`([^`]+)` AS INT\)$", re.IGNORECASE)
+# Name of the one object FakeStorage.list_keys shows inside each lake partition folder.
+LAKE_OBJECT = "part-00000.snappy.parquet"
 _WHERE_EQ = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'([^']*)'\s*$")
 
 
@@ -355,9 +357,21 @@ class FakeStorage:
         self.recorder.add("list", uri=prefix)
         bucket_root = prefix.split("/", 3)
         root = "/".join(bucket_root[:3]) + "/"
-        for uri in sorted(self.spark.source_objects):
+        # A lake partition folder holds one (stand-in) parquet object.
+        objects = list(self.spark.source_objects) + [folder + LAKE_OBJECT for folder in self.spark.lake]
+        for uri in sorted(objects):
             if uri.startswith(prefix):
                 yield uri[len(root):]
+
+    def delete_prefix(self, prefix):
+        """Removes the lake partition folders under the prefix, as S3Store.delete_prefix does
+        (the prefix is taken as a folder: a trailing '/' is added when missing)."""
+        folder = prefix.rstrip("/") + "/"
+        gone = sorted(uri for uri in self.spark.lake if uri.startswith(folder))
+        for uri in gone:
+            del self.spark.lake[uri]
+        self.recorder.add("delete_prefix", uri=prefix, folders=gone)
+        return len(gone)
 
 
 class FakeCloudWatch:

@@ -208,6 +208,101 @@ class MergeReads(unittest.TestCase):
             self.assertIn(tables[table_id].ddl(), created)
 
 
+QUARANTINE_HOUR = LAKE + "quarantine/events/year=2025/month=11/day=19/hour=17/"
+
+
+def silver_folder(day, hour):
+    return LAKE + "silver/events/event_date=2025-11-%02d/event_hour=%d/" % (day, hour)
+
+
+class EmptiedPartitions(unittest.TestCase):
+    """manifest.ts: a partition that an earlier `read` step of the same table loaded and that
+    has no row in the result is deleted (the local engine's writePartitions does the same)."""
+
+    def emptied_lines(self, h):
+        return [json.loads(line) for line in h.lines if '"partition_emptied"' in line]
+
+    def test_a_fixed_corrupt_file_takes_its_quarantine_partition_with_it(self):
+        h = typical(Harness())
+        # The earlier run quarantined the file as corrupt; now fixed, its lines are all valid.
+        h.spark.lake[QUARANTINE_HOUR] = [dict(PATH_KEYS, reason="corrupt_file")]
+        other_hour = LAKE + "quarantine/events/year=2025/month=11/day=19/hour=16/"
+        h.spark.lake[other_hour] = [dict(PATH_KEYS, hour="16", reason="missing_field")]
+        bronze_hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
+        h.spark.lake[bronze_hour] = [dict(PATH_KEYS)]
+        h.spark.view_rows["quarantine"] = []
+        summary = h.run()
+        self.assertNotIn(QUARANTINE_HOUR, h.spark.lake)
+        self.assertEqual([e["uri"] for e in h.recorder.of("delete_prefix")], [QUARANTINE_HOUR])
+        self.assertIn(other_hour, h.spark.lake)  # not read by this batch: untouched
+        self.assertIn(bronze_hour, h.spark.lake)  # rewritten, still there
+        self.assertEqual(self.emptied_lines(h), [{"event": "partition_emptied", "table": "quarantine.events", "partition": QUARANTINE_HOUR}])
+        self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 1)
+        self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
+        self.assertLess(h.recorder.index("delete_prefix"), h.kinds().index("job.commit"))
+
+    def test_a_partition_still_in_the_result_is_rewritten_not_deleted(self):
+        h = typical(Harness())
+        h.spark.lake[QUARANTINE_HOUR] = [dict(PATH_KEYS, reason="corrupt_file")]
+        h.spark.lake[silver_folder(19, 17)] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        summary = h.run()
+        self.assertEqual(h.recorder.of("delete_prefix"), [])
+        self.assertEqual(self.emptied_lines(h), [])
+        self.assertIn(QUARANTINE_HOUR, h.spark.lake)
+        self.assertIn(silver_folder(19, 17), h.spark.lake)
+        self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 1)
+        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
+
+    def test_hour_1_is_deleted_without_its_prefix_sibling_hour_10(self):
+        h = typical(Harness())
+        h.spark.view_rows["silver_batch"] = [{"event_date": "2025-11-19", "event_hour": 1}]
+        h.spark.view_rows["silver"] = [{"event_date": "2025-11-19", "event_hour": 2}]
+        h.spark.lake[silver_folder(19, 1)] = [{"event_date": "2025-11-19", "event_hour": 1}]
+        h.spark.lake[silver_folder(19, 10)] = [{"event_date": "2025-11-19", "event_hour": 10}]
+        summary = h.run()
+        deleted = [e["uri"] for e in h.recorder.of("delete_prefix")]
+        self.assertEqual(deleted, [silver_folder(19, 1)])
+        self.assertTrue(deleted[0].endswith("/event_hour=1/"))
+        self.assertNotIn(silver_folder(19, 1), h.spark.lake)
+        self.assertIn(silver_folder(19, 10), h.spark.lake)
+        self.assertIn(silver_folder(19, 2), h.spark.lake)
+        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)  # hour 2 written, hour 1 deleted
+        # Write first, then delete: a failure in between never loses rows not rewritten elsewhere.
+        self.assertLess(h.recorder.index("write", path=LAKE + "silver/events/"), h.recorder.index("delete_prefix"))
+
+    def test_a_failed_write_deletes_nothing(self):
+        h = typical(Harness())
+        h.spark.view_rows["silver"] = [{"event_date": "2025-11-19", "event_hour": 18}]
+        h.spark.lake[silver_folder(19, 17)] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        h.spark.fail_write_prefixes.append(LAKE + "silver/")
+        with self.assertRaises(RuntimeError):
+            h.run()
+        self.assertEqual(h.recorder.of("delete_prefix"), [])
+        self.assertIn(silver_folder(19, 17), h.spark.lake)
+
+    def test_a_read_by_leading_keys_deletes_single_partitions_never_the_whole_prefix(self):
+        h = typical(Harness())
+        changed = harness.manifest()
+        for step in changed["steps"]:
+            if step["name"] == "silver_existing":
+                step["read"]["keys"] = ["event_date"]
+        h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
+        for day, hour in ((19, 5), (19, 17), (18, 23)):
+            h.spark.lake[silver_folder(day, hour)] = [{"event_date": "2025-11-%02d" % day, "event_hour": hour}]
+        h.run()  # the result has hours 17 and 18 of the 19th
+        self.assertEqual([e["uri"] for e in h.recorder.of("delete_prefix")], [silver_folder(19, 5)])
+        self.assertIn(silver_folder(19, 17), h.spark.lake)
+        self.assertIn(silver_folder(18, 23), h.spark.lake)
+
+    def test_a_read_with_no_later_write_deletes_nothing(self):
+        h = typical(Harness())
+        # silver_days reads whole dates of silver after silver was written; no step writes it again.
+        h.spark.lake[silver_folder(19, 5)] = [{"event_date": "2025-11-19", "event_hour": 5}]
+        h.run()
+        self.assertEqual(h.recorder.of("delete_prefix"), [])
+        self.assertIn(silver_folder(19, 5), h.spark.lake)
+
+
 class CommitDiscipline(unittest.TestCase):
     def test_init_first_commit_last_after_every_write(self):
         h = typical(Harness())
