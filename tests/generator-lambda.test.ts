@@ -59,6 +59,19 @@ function captureConsole(): { lines: string[]; errors: string[]; restore: () => v
 
 const BASE_ENV = { SOURCE_BUCKET: 'capstone-events-stu-123456789012', MIN_EVENTS: '3000', MAX_EVENTS: '3000', SEED: '5', DUPLICATE_RATE: undefined, MALFORMED_RATE: undefined, TIMESTAMP_STYLE: undefined, GZIP_LEVEL: undefined };
 
+/** Runs the handler with `env`, expecting it to reject; returns the error and what it logged. */
+async function runHandlerExpectingFailure(env: Record<string, string | undefined>): Promise<{ error: unknown; out: ReturnType<typeof captureConsole> }> {
+  const out = captureConsole();
+  try {
+    await withEnv(env, () => handler({}).then(() => undefined));
+  } catch (error) {
+    return { error, out };
+  } finally {
+    out.restore();
+  }
+  throw new Error('expected the handler to fail');
+}
+
 describe('generator Lambda: configuration', () => {
   it('needs SOURCE_BUCKET and applies the documented defaults', () => {
     expect(() => readConfig({})).to.throw(/SOURCE_BUCKET: required/);
@@ -158,15 +171,7 @@ describe('generator Lambda: handler', () => {
     s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-9' });
     s3Mock.on(UploadPartCommand).rejects(new Error('SlowDown: please reduce your request rate'));
     s3Mock.on(AbortMultipartUploadCommand).resolves({});
-    const out = captureConsole();
-    let error: unknown;
-    try {
-      await withEnv(BASE_ENV, () => handler({}).then(() => undefined));
-    } catch (err) {
-      error = err;
-    } finally {
-      out.restore();
-    }
+    const { error, out } = await runHandlerExpectingFailure(BASE_ENV);
     expect(error).to.be.instanceOf(Error);
     expect((error as Error).message).to.match(/SlowDown/);
     const abort = s3Mock.commandCalls(AbortMultipartUploadCommand);
@@ -179,42 +184,21 @@ describe('generator Lambda: handler', () => {
   it('surfaces a CompleteMultipartUpload failure and aborts', async () => {
     fakeS3();
     s3Mock.on(CompleteMultipartUploadCommand).rejects(new Error('InternalError'));
-    const out = captureConsole();
-    let error: unknown;
-    try {
-      await withEnv(BASE_ENV, () => handler({}).then(() => undefined));
-    } catch (err) {
-      error = err;
-    } finally {
-      out.restore();
-    }
+    const { error } = await runHandlerExpectingFailure(BASE_ENV);
     expect((error as Error)?.message).to.match(/InternalError/);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(1);
   });
 
   it('surfaces a CreateMultipartUpload failure (nothing to abort)', async () => {
     s3Mock.on(CreateMultipartUploadCommand).rejects(new Error('AccessDenied'));
-    const out = captureConsole();
-    let error: unknown;
-    try {
-      await withEnv(BASE_ENV, () => handler({}).then(() => undefined));
-    } catch (err) {
-      error = err;
-    } finally {
-      out.restore();
-    }
+    const { error } = await runHandlerExpectingFailure(BASE_ENV);
     expect((error as Error)?.message).to.match(/AccessDenied/);
     expect(s3Mock.commandCalls(UploadPartCommand)).to.have.length(0);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0);
   });
 
   it('fails before touching S3 when the environment is bad', async () => {
-    let error: unknown;
-    try {
-      await withEnv({ ...BASE_ENV, SOURCE_BUCKET: undefined }, () => handler({}).then(() => undefined));
-    } catch (err) {
-      error = err;
-    }
+    const { error } = await runHandlerExpectingFailure({ ...BASE_ENV, SOURCE_BUCKET: undefined });
     expect((error as Error)?.message).to.match(/SOURCE_BUCKET: required/);
     expect(s3Mock.calls()).to.have.length(0);
   });
