@@ -1,6 +1,6 @@
 -- Step `parsed`: every non-blank line of the batch, classified once.
 --
--- Inputs: batch_lines (source_file, line), batch_files (source_file, ingested_at, read_error).
+-- Inputs: batch_lines (source_file, line), batch_sources (each file with its source-path partitions).
 -- One row per non-blank line with: the nine fields as landed (text), the typed fields, the
 -- quarantine reason (NULL = valid record) and detail, event_key, event time partitions and the
 -- source-path partitions. Steps 10/20/30 only select from this view.
@@ -18,15 +18,8 @@
 --   unix_micros (3.1), sha2 (1.5).
 -- Regexes are written without backslashes: Spark unescapes backslashes in SQL string literals.
 WITH files AS (
-  -- source path partitions: events/year=YYYY/month=MM/day=DD/hour=HH/...
-  SELECT
-    source_file,
-    ingested_at,
-    regexp_extract(source_file, 'year=([0-9]{4})/', 1) AS year,
-    regexp_extract(source_file, 'month=([0-9]{2})/', 1) AS month,
-    regexp_extract(source_file, 'day=([0-9]{2})/', 1) AS day,
-    regexp_extract(source_file, 'hour=([0-9]{2})/', 1) AS hour
-  FROM batch_files
+  SELECT source_file, ingested_at, year, month, day, hour
+  FROM batch_sources
 ),
 
 lines AS (

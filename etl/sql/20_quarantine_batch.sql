@@ -19,9 +19,9 @@ SELECT
   read_error AS detail,
   source_file,
   ingested_at,
-  regexp_extract(source_file, 'year=([0-9]{4})/', 1) AS year,
-  regexp_extract(source_file, 'month=([0-9]{2})/', 1) AS month,
-  regexp_extract(source_file, 'day=([0-9]{2})/', 1) AS day,
-  regexp_extract(source_file, 'hour=([0-9]{2})/', 1) AS hour
-FROM batch_files
+  year,
+  month,
+  day,
+  hour
+FROM batch_sources
 WHERE read_error IS NOT NULL

@@ -57,11 +57,11 @@ SELECT
   CAST(COALESCE(d.n, 0) AS BIGINT) AS duplicates_dropped,
   CAST(COALESCE(q.n, 0) AS BIGINT) AS records_quarantined,
   f.read_error IS NOT NULL AS corrupt,
-  regexp_extract(f.source_file, 'year=([0-9]{4})/', 1) AS year,
-  regexp_extract(f.source_file, 'month=([0-9]{2})/', 1) AS month,
-  regexp_extract(f.source_file, 'day=([0-9]{2})/', 1) AS day,
-  regexp_extract(f.source_file, 'hour=([0-9]{2})/', 1) AS hour
-FROM batch_files f
+  f.year,
+  f.month,
+  f.day,
+  f.hour
+FROM batch_sources f
 LEFT JOIN lines_per_file l ON l.source_file = f.source_file
 LEFT JOIN bronze_per_file b ON b.source_file = f.source_file
 LEFT JOIN silver_per_file s ON s.source_file = f.source_file
