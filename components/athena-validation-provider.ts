@@ -542,7 +542,13 @@ export class AthenaValidationProvider implements dynamic.ResourceProvider {
     const clean = pickInputs(inputs);
     const { results, summary } = await runValidation(clean, defaultRunDeps(this.overrides));
     const outs: AthenaValidationOutputs = { ...clean, results, summary };
-    if (summary.status === 'fail' && clean.failOnError) throw initFailure(failureMessage(clean, results), id, outs);
+    if (summary.status === 'fail' && clean.failOnError) {
+      // The host adds the serialized provider back to successful outputs only; a failure's
+      // properties are stored as given, and without `__provider` a later destroy or refresh of
+      // this resource could not load its provider.
+      const provider = (inputs as unknown as { __provider?: unknown }).__provider;
+      throw initFailure(failureMessage(clean, results), id, { ...outs, ...(provider === undefined ? {} : { __provider: provider }) } as AthenaValidationOutputs);
+    }
     return outs;
   }
 }

@@ -232,7 +232,7 @@ describe('AthenaValidation', () => {
       scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: { state: 'FAILED', reason, retryable: false } });
       const provider = new AthenaValidationProvider(time.deps);
 
-      const error = await expectRejection(provider.create(inputs()));
+      const error = await expectRejection(provider.create({ ...inputs(), __provider: 'serialized provider' } as AthenaValidationInputs));
       expect(error.message).to.contain('silver_event_key_unique');
       expect(error.message).to.contain('query "-- duplicates in silver SELECT count(*) - count(DISTINCT event_key) AS failures');
       expect(error.message).to.contain(reason);
@@ -242,6 +242,8 @@ describe('AthenaValidation', () => {
       expect(error.id).to.equal(`athena-validation-${'a'.repeat(16)}`);
       expect(error.properties?.results.map((r) => r.status)).to.deep.equal(['pass', 'error']);
       expect(error.properties?.summary).to.include({ status: 'fail', errored: 1 });
+      // The failure's stored properties keep the serialized provider, so destroy/refresh can load it.
+      expect((error.properties as unknown as { __provider?: string }).__provider).to.equal('serialized provider');
       expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(2); // not retried: Athena says not retryable
     });
 
