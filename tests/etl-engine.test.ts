@@ -270,6 +270,22 @@ describe('local engine: edge cases', () => {
     expectChecksPass(await runLocalChecks(lake));
   });
 
+  it('skips and reports files outside the source layout or outside the lake\'s path range, and processes the rest', async () => {
+    const source = tempDir('skip');
+    const lake = tempDir('skip-lake');
+    writeSource(source, keyAt('2025-11-19T17:55:00'), [eventLine()]);
+    writeSource(source, 'events/stray.jsonl.gz', [eventLine()]);
+    writeSource(source, keyAt('2019-12-31T23:55:00'), [eventLine()]);
+    const logged: string[] = [];
+    const summary = await runIncremental({ source, lake, log: (line) => logged.push(line) });
+    expect(summary.batchFiles).to.equal(1);
+    expect(summary.silverRowsAdded).to.equal(1);
+    const skipped = logged.filter((l) => l.startsWith('skipped source file'));
+    expect(skipped).to.have.length(2);
+    expect(skipped.join('\n')).to.contain('events/stray.jsonl.gz (outside events/year=YYYY/month=MM/day=DD/hour=HH/)');
+    expect(skipped.join('\n')).to.match(/year=2019.*partition year: expected an integer in 2020\.\.2099, got '2019'/);
+  });
+
   it('quarantines a corrupt file as one entry, does not retry it unchanged, reprocesses it when it changes; empty files give 0 lines', async () => {
     const source = tempDir('corrupt');
     const lake = tempDir('corruptlake');

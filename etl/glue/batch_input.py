@@ -18,9 +18,10 @@ known), the batch falls back to "objects under the source path that the file led
 recorded", so a corrupt file can never block the pipeline.
 """
 import gzip
+import re
 import zlib
 
-from lake_layout import join_uri
+from lake_layout import LayoutError, format_partition_value, join_uri
 
 # Column names of the two input views: the contract written in etl/manifest.json `inputs`.
 BATCH_FILES_COLUMNS = ("source_file", "ingested_at", "read_error")
@@ -35,6 +36,10 @@ INPUT_VIEWS = ("batch_files", "batch_lines")
 DISCOVERY_FORMAT = "csv"
 DISCOVERY_FORMAT_OPTIONS = {"separator": "\u001f", "quoteChar": -1, "withHeader": False}
 DISCOVERY_CTX = "source"
+
+# Keys the pipeline accepts (the same pattern as SOURCE_KEY in etl/local/source.ts): the shared SQL
+# reads the bronze/quarantine/ledger partitions from these path segments.
+SOURCE_KEY = re.compile(r"^events/year=(\d{4})/month=(\d{2})/day=(\d{2})/hour=(\d{2})/(?:[^/]+/)*[^/]+\.jsonl\.gz$")
 
 
 class InputError(RuntimeError):
@@ -119,6 +124,22 @@ def discover_bookmarked_files(glue_context, source_path):
     return uris
 
 
+def source_key_problem(key, path_layout):
+    """Why a source key cannot be processed, or None. Such a file is left out and logged: taken
+    into the batch, it would fail every run at the partition write instead (the bookmark never
+    commits past it)."""
+    match = SOURCE_KEY.match(key)
+    if not match:
+        return "outside events/year=YYYY/month=MM/day=DD/hour=HH/"
+    try:
+        # the four path segments, in the order of the table's path partition keys
+        for name, value in zip(path_layout.partition_key_names, match.groups()):
+            format_partition_value(path_layout.key(name), value)
+    except LayoutError as err:
+        return str(err)
+    return None
+
+
 def list_source_files(storage, prefix_uris):
     """URIs of every .jsonl.gz object under the given prefixes (sorted)."""
     found = set()
@@ -165,6 +186,8 @@ def build_input_views(spark, file_uris, ingested_at):
 # The table that records every processed source file (one row per file, its key in
 # source_file); only the fallback path below reads it.
 LEDGER_TABLE_ID = "bronze.file_ledger"
+# The table whose path partition formats (year/month/day/hour) a source key must fit.
+BRONZE_TABLE_ID = "bronze.events"
 
 
 def unrecorded_files(spark, storage, source_path, ledger, lake_path):

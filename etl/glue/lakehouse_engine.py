@@ -19,12 +19,15 @@ import time
 import uuid
 
 from batch_input import (
+    BRONZE_TABLE_ID,
     INPUT_VIEWS,
     LEDGER_TABLE_ID,
     backfill_prefixes,
     build_input_views,
     discover_bookmarked_files,
     list_source_files,
+    relative_key,
+    source_key_problem,
     split_s3_uri,
     unrecorded_files,
 )
@@ -154,6 +157,19 @@ class LakehouseRun:
     # -- the batch -----------------------------------------------------------------------------
 
     def select_batch(self, args):
+        """(source object URIs that can be processed, how they were chosen); the others are logged."""
+        files, mode = self.candidate_files(args)
+        path_layout = self.tables[BRONZE_TABLE_ID]
+        kept = []
+        for uri in files:
+            problem = source_key_problem(relative_key(uri), path_layout)
+            if problem:
+                self.log(json.dumps({"event": "source_file_ignored", "file": uri, "reason": problem}))
+            else:
+                kept.append(uri)
+        return kept, mode
+
+    def candidate_files(self, args):
         """(source object URIs, how they were chosen)."""
         if args["backfill"]:
             first, last = args["backfill"]

@@ -74,9 +74,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     if (restored > 0) log(`recovered ${restored} partition(s) left mid-swap by an interrupted run`);
     const state = loadState(opts.lake);
     const scan = scanSource(opts.source, state);
-    if (scan.ignored.length > 0) {
-      log(`ignored ${scan.ignored.length} .jsonl.gz file(s) outside events/year=YYYY/month=MM/day=DD/hour=HH/, e.g. ${scan.ignored[0]}`);
-    }
+    for (const skipped of scan.ignored) log(`skipped source file ${skipped}`);
     log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed`);
     const summary = emptySummary();
     if (scan.batch.length === 0) return summary;

@@ -8,12 +8,29 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { promisify } from 'util';
+import { bronzeEvents, formatPartitionValue } from '../schema';
 import { LakeState, ProcessedFile } from './state';
 
 const gunzip = promisify(zlib.gunzip);
 
 /** Keys the pipeline accepts: the source-path partitions must be present to place bronze rows. */
-export const SOURCE_KEY = /^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/(?:[^/]+\/)*[^/]+\.jsonl\.gz$/;
+export const SOURCE_KEY = /^events\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/(?:[^/]+\/)*[^/]+\.jsonl\.gz$/;
+
+/**
+ * Why a key cannot be processed, or undefined when it can: it must follow the source layout and
+ * its path partitions must be values the lake's path-partitioned tables hold (etl/schema.ts),
+ * otherwise every run would fail on the same file instead of skipping and reporting it.
+ */
+export function sourceKeyProblem(key: string): string | undefined {
+  const match = SOURCE_KEY.exec(key);
+  if (!match) return 'outside events/year=YYYY/month=MM/day=DD/hour=HH/';
+  try {
+    bronzeEvents.partitionKeys.forEach((partitionKey, i) => formatPartitionValue(partitionKey, match[i + 1]));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
 
 export interface SourceFile {
   /** Key relative to the source root, `/`-separated. */
@@ -27,7 +44,7 @@ export interface SourceFile {
 export interface SourceScan {
   /** New or changed files, sorted by key. */
   readonly batch: SourceFile[];
-  /** `.jsonl.gz` files outside the source layout (reported, not processed). */
+  /** `.jsonl.gz` files that cannot be processed, each with why (reported, not processed). */
   readonly ignored: string[];
   readonly unchanged: number;
 }
@@ -42,8 +59,9 @@ export function scanSource(source: string, state: LakeState): SourceScan {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(childRel);
       else if (entry.isFile() && entry.name.endsWith('.jsonl.gz')) {
-        if (!SOURCE_KEY.test(childRel)) {
-          ignored.push(childRel);
+        const problem = sourceKeyProblem(childRel);
+        if (problem) {
+          ignored.push(`${childRel} (${problem})`);
           continue;
         }
         const absPath = path.join(source, childRel);

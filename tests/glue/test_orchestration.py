@@ -452,6 +452,21 @@ class SourceFiles(unittest.TestCase):
         self.assertTrue(any('"bookmark_read_failed"' in line for line in h.lines))
         self.assertEqual(h.kinds()[-1], "job.commit")
 
+    def test_files_outside_the_layout_or_the_path_range_are_left_out_and_logged_not_run(self):
+        h = typical(Harness())
+        stray = SOURCE + "stray.jsonl.gz"
+        too_old = SOURCE + "year=2019/month=12/day=31/hour=23/minute=55/events-20191231-235500.jsonl.gz"
+        h.add_source(stray, gz(["{}"]))
+        h.add_source(too_old, gz(["{}"]))
+        summary = h.run()
+        self.assertEqual(summary["files_read"], 1)
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
+        skipped = [json.loads(line) for line in h.lines if '"source_file_ignored"' in line]
+        self.assertEqual([e["file"] for e in skipped], [stray, too_old])
+        self.assertIn("outside events/year=YYYY", skipped[0]["reason"])
+        self.assertIn("2020..2099", skipped[1]["reason"])
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
     def test_rows_without_a_file_name_are_not_taken_for_an_empty_batch(self):
         h = typical(Harness())
         h.glue.bookmark_new.append("")  # what input_file_name() gives when Spark lost the file
