@@ -237,6 +237,9 @@ describe('local engine: edge cases', () => {
       [eventLine({ price: 'free', quantity: 0 }), 'bad_type'],
       [eventLine({ price: -1 }), 'out_of_range'],
       [eventLine({ quantity: 0 }), 'out_of_range'],
+      // event dates Athena's projection cannot show (before 2020, or after the batch's next day)
+      [eventLine({ timestamp: '1970-01-01T00:00:00Z' }), 'out_of_range'],
+      [eventLine({ timestamp: '2999-01-01T00:00:00Z' }), 'out_of_range'],
       [eventLine({ user_id: 'u_ok1', quantity: '3', price: '19.99' }), null],
       [eventLine({ user_id: 'u_ok2', quantity: 3.0, price: 100 }), null],
       [eventLine({ user_id: 'u_ok3', event_type: 'page_view', quantity: null, price: null }), null],
