@@ -232,6 +232,7 @@ describe('local engine: edge cases', () => {
       [eventLine({ event_type: 'search', product_id: null, category: null, quantity: null, price: null, search_query: '' }), 'missing_field'],
       [eventLine({ timestamp: '2025-02-30T10:00:00Z', price: 'x' }), 'bad_timestamp'],
       [eventLine({ timestamp: '19/11/2025 17:54' }), 'bad_timestamp'],
+      [eventLine({ timestamp: '2025-11-19T17:54:54+18:30' }), 'bad_timestamp'], // beyond Spark's +-18:00
       [eventLine({ quantity: 2.5 }), 'bad_type'],
       [eventLine({ quantity: true }), 'bad_type'],
       [eventLine({ price: 'free', quantity: 0 }), 'bad_type'],

@@ -37,7 +37,8 @@ fields AS (
     ingested_at,
     -- A record is a JSON object. Spark's Jackson parser is lenient (single quotes, text after
     -- the object) and so is DuckDB's (a trailing comma before the closing brace); the regexes
-    -- reject those cases in both engines alike.
+    -- reject those cases in both engines alike. Still engine-specific (docs/local-engine.md):
+    -- single quotes or raw control characters INSIDE the object pass Spark, NaN/Infinity pass DuckDB.
     (json_object_keys(raw_line) IS NOT NULL
       AND regexp_like(raw_line, '^[ ]*[{][ ]*("|[}])')
       AND regexp_like(raw_line, '[}][ ]*$')
@@ -77,9 +78,10 @@ present AS (
 typed AS (
   SELECT
     *,
-    -- ISO-8601 with T, optional 1-6 fraction digits, optional Z or +hh:mm offset (none = UTC).
+    -- ISO-8601 with T, optional 1-6 fraction digits, optional Z or +hh:mm offset (none = UTC);
+    -- offsets stop at +-18:00, Java's (so Spark's) limit, which DuckDB would exceed.
     CASE
-      WHEN regexp_like(ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[-+](0[0-9]|1[0-8]):[0-5][0-9])?$')
+      WHEN regexp_like(ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[-+]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))?$')
         THEN try_to_timestamp(ts_text)
     END AS ts_value,
     -- JSON number or numeric string; exponents allowed (Spark renders large doubles as 1.0E7).
