@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { FlagValues, UsageError } from './args';
 import { Command } from './command';
 import { DEFAULT_MAX_EVENTS, DEFAULT_MIN_EVENTS } from '../generator/defaults';
+import { LAKE_START_YEAR } from '../etl/schema';
 
 /**
  * Default --start: a fixed instant (the day of the starter sample), so that a command without
@@ -91,10 +92,10 @@ export function toRequest(flags: FlagValues): GenerateRequest {
   const files = num('files') ?? 1;
   const intervalMinutes = num('interval-minutes') ?? 5;
   const start = parseStart(String(flags.start ?? DEFAULT_START));
-  // The source layout's year partition is 2020..2099 (etl/schema.ts); the last file must fit too.
+  // The lake holds years LAKE_START_YEAR..9999 (etl/schema.ts); the last file must fit too.
   const lastPath = start.getTime() + (files - 1) * intervalMinutes * 60_000 + 60_000;
-  if (start.getUTCFullYear() < 2020 || new Date(lastPath).getUTCFullYear() > 2099) {
-    throw new UsageError(`--start: expected a time whose files all fall in the years 2020-2099, got '${String(flags.start)}'`);
+  if (start.getUTCFullYear() < LAKE_START_YEAR || new Date(lastPath).getUTCFullYear() > 9999) {
+    throw new UsageError(`--start: expected a time whose files all fall in the years ${LAKE_START_YEAR}-9999, got '${String(flags.start)}'`);
   }
   const outDir = String(flags.out);
   checkWritableDir(outDir);

@@ -8,7 +8,9 @@
  *   interval: exactly the ISO dates the writers put in `event_date=...`.
  * - `integer` keys (event_hour) use the integer type with the schema's min,max and no padding,
  *   which is how Spark and DuckDB render an int partition value (`event_hour=5`).
- * - `padded` keys (year/month/day/hour/minute of the source paths) use the integer type with
+ * - `year` keys of the source paths use a date projection with format yyyy from the lake's first
+ *   year to NOW, so the projected range grows with time rather than spanning decades ahead.
+ * - `padded` keys (month/day/hour/minute of the source paths) use the integer type with
  *   `digits`, which renders `month=03`. Athena documents the integer type for "partition columns
  *   whose possible values are interpretable as integers within a defined range"; the projection
  *   type is independent of the column type, so these stay STRING columns (as the schema types
@@ -17,7 +19,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type * as aws from '@pulumi/aws';
-import { allColumns, glueType, PartitionKeyDef, TableDef } from '../etl/schema';
+import { allColumns, glueType, LAKE_START_YEAR, PartitionKeyDef, TableDef } from '../etl/schema';
 
 export const PARQUET = {
   inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -31,8 +33,8 @@ export const OPENX_JSON = {
   serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
 } as const;
 
-/** First day the date projection covers; the generator never writes earlier data. */
-export const DATE_PROJECTION_START = '2020-01-01';
+/** First day the date projection covers: the lake's first year (earlier events are quarantined). */
+export const DATE_PROJECTION_START = `${LAKE_START_YEAR}-01-01`;
 
 /** Projection properties of one partition key, derived from its path format in the schema. */
 export function keyProjection(key: PartitionKeyDef): Record<string, string> {
@@ -51,6 +53,16 @@ export function keyProjection(key: PartitionKeyDef): Record<string, string> {
       return { [`${p}.type`]: 'integer', [`${p}.range`]: `${fmt.min},${fmt.max}` };
     case 'padded':
       return { [`${p}.type`]: 'integer', [`${p}.range`]: `${fmt.min},${fmt.max}`, [`${p}.digits`]: String(fmt.digits) };
+    case 'calendar_year':
+      // A date projection of one year per value, up to NOW: the range grows with time instead of
+      // projecting decades ahead (an unfiltered query enumerates every value of every key).
+      return {
+        [`${p}.type`]: 'date',
+        [`${p}.format`]: 'yyyy',
+        [`${p}.range`]: `${fmt.min},NOW`,
+        [`${p}.interval`]: '1',
+        [`${p}.interval.unit`]: 'YEARS',
+      };
   }
 }
 

@@ -36,7 +36,17 @@ export type PartitionFormat =
   /** A decimal integer without padding (Spark's and DuckDB's rendering of an int), e.g. event_hour=5. */
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
   /** A zero-padded integer as the source paths spell it, e.g. month=03. */
-  | { readonly kind: 'padded'; readonly digits: number; readonly min: number; readonly max: number };
+  | { readonly kind: 'padded'; readonly digits: number; readonly min: number; readonly max: number }
+  /** A four-digit year from `min` on, with no upper bound (year=2025). */
+  | { readonly kind: 'calendar_year'; readonly min: number };
+
+/**
+ * The first year the lake holds. Athena's partition projection enumerates every value from here
+ * to now for a query without a partition filter, so the later this is, the cheaper such queries
+ * (and the validation checks) are. Events before it are quarantined as out_of_range
+ * (etl/sql/01_parsed.sql spells the same date) and source paths before it are left out.
+ */
+export const LAKE_START_YEAR = 2024;
 
 export interface PartitionKeyDef extends ColumnDef {
   readonly format: PartitionFormat;
@@ -96,7 +106,7 @@ const ingestedAt = col('ingested_at', 'timestamp', false, 'UTC time the batch th
 
 /** Source-path partitions: year/month/day/hour as the generator writes them (zero-padded). */
 const pathPartitions = (description: string): PartitionKeyDef[] => [
-  { ...col('year', 'string', false, `Year of ${description}.`), format: { kind: 'padded', digits: 4, min: 2020, max: 2099 } },
+  { ...col('year', 'string', false, `Year of ${description}.`), format: { kind: 'calendar_year', min: LAKE_START_YEAR } },
   { ...col('month', 'string', false, `Month (01-12) of ${description}.`), format: { kind: 'padded', digits: 2, min: 1, max: 12 } },
   { ...col('day', 'string', false, `Day of month (01-31) of ${description}.`), format: { kind: 'padded', digits: 2, min: 1, max: 31 } },
   { ...col('hour', 'string', false, `Hour (00-23) of ${description}.`), format: { kind: 'padded', digits: 2, min: 0, max: 23 } },
@@ -344,9 +354,11 @@ export function formatPartitionValue(key: PartitionKeyDef, value: string | numbe
     return iso.slice(0, 10);
   }
   const n = Number(value);
-  if (!Number.isInteger(n) || n < fmt.min || n > fmt.max) {
-    throw new Error(`partition ${key.name}: expected an integer in ${fmt.min}..${fmt.max}, got '${String(value)}'`);
+  const max = fmt.kind === 'calendar_year' ? 9999 : fmt.max;
+  if (!Number.isInteger(n) || n < fmt.min || n > max) {
+    throw new Error(`partition ${key.name}: expected an integer in ${fmt.min}..${max}, got '${String(value)}'`);
   }
+  if (fmt.kind === 'calendar_year') return String(n);
   return fmt.kind === 'padded' ? String(n).padStart(fmt.digits, '0') : String(n);
 }
 

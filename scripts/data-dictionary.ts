@@ -38,6 +38,8 @@ function partitionFormat(format: PartitionFormat): string {
       return `${format.min}..${format.max}, unpadded`;
     case 'padded':
       return `${String(format.min).padStart(format.digits, '0')}..${String(format.max).padStart(format.digits, '0')}, ${format.digits} digits`;
+    case 'calendar_year':
+      return `${format.min} onwards, 4 digits`;
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { catalogColumns, catalogTableArgs, keyProjection, locationTemplate, renderTemplate, serDeInfo, tableParameters } from '../components/glue-tables';
-import { allColumns, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
+import { allColumns, LAKE_START_YEAR, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
 
 const BUCKET = 's3://capstone-analytics-jdoe-123456789012';
 
@@ -14,8 +14,11 @@ const BUCKET = 's3://capstone-analytics-jdoe-123456789012';
 function athenaProjectedValue(params: Record<string, string>, key: string, value: number | string): string {
   const type = params[`projection.${key}.type`];
   if (type === 'date') {
-    expect(params[`projection.${key}.format`]).to.equal('yyyy-MM-dd');
-    return String(value); // sample dates are given already in yyyy-MM-dd
+    const format = params[`projection.${key}.format`];
+    expect(format).to.be.oneOf(['yyyy-MM-dd', 'yyyy']);
+    const [start] = params[`projection.${key}.range`].split(',');
+    expect(String(value) >= start, `${key} within projection range`).to.equal(true);
+    return format === 'yyyy' ? String(value).padStart(4, '0') : String(value); // samples are given in the format already
   }
   if (type === 'integer') {
     const [min, max] = params[`projection.${key}.range`].split(',').map(Number);
@@ -29,7 +32,8 @@ function athenaProjectedValue(params: Record<string, string>, key: string, value
 /** Sample logical values per key: the minimum, the maximum and a value in between. */
 function samples(key: PartitionKeyDef): Array<string | number> {
   const f = key.format;
-  if (f.kind === 'date') return ['2020-01-01', '2025-11-19', '2026-02-28'];
+  if (f.kind === 'date') return [`${LAKE_START_YEAR}-01-01`, '2025-11-19', '2026-02-28'];
+  if (f.kind === 'calendar_year') return [f.min, 2025, 2026];
   return [f.min, Math.floor((f.min + f.max) / 2), f.max];
 }
 
@@ -87,12 +91,12 @@ describe('components: Glue tables from the schema module', () => {
     }
   });
 
-  it('event_date uses date projection yyyy-MM-dd from 2020-01-01 to NOW; event_hour integer 0-23 unpadded', () => {
+  it('event_date uses date projection yyyy-MM-dd from the lake start year to NOW; event_hour integer 0-23 unpadded', () => {
     const silver = TABLES.find((t) => t.id === 'silver.events') as TableDef;
     const p = tableParameters(silver, BUCKET);
     expect(p['projection.event_date.type']).to.equal('date');
     expect(p['projection.event_date.format']).to.equal('yyyy-MM-dd');
-    expect(p['projection.event_date.range']).to.equal('2020-01-01,NOW');
+    expect(p['projection.event_date.range']).to.equal(`${LAKE_START_YEAR}-01-01,NOW`);
     expect(p['projection.event_date.interval.unit']).to.equal('DAYS');
     expect(p['projection.event_hour.type']).to.equal('integer');
     expect(p['projection.event_hour.range']).to.equal('0,23');
@@ -106,6 +110,14 @@ describe('components: Glue tables from the schema module', () => {
     expect(serde.parameters).to.deep.equal({ 'ignore.malformed.json': 'true', 'mapping.event_timestamp': 'timestamp' });
     const p = tableParameters(rawEvents, 's3://capstone-events-jdoe-123456789012');
     expect(p.classification).to.equal('json');
+    // the year grows with time (date projection up to NOW) instead of spanning decades ahead
+    expect(keyProjection(rawEvents.partitionKeys[0])).to.deep.equal({
+      'projection.year.type': 'date',
+      'projection.year.format': 'yyyy',
+      'projection.year.range': `${LAKE_START_YEAR},NOW`,
+      'projection.year.interval': '1',
+      'projection.year.interval.unit': 'YEARS',
+    });
     expect(keyProjection(rawEvents.partitionKeys[4])).to.deep.equal({
       'projection.minute.type': 'integer',
       'projection.minute.range': '0,59',

@@ -9,7 +9,7 @@ import { localTableName, registerLakeViews, tableRowCounts } from '../etl/local/
 import { openDuck, queryRows } from '../etl/local/duck';
 import { listPartitionDirs } from '../etl/local/partitions';
 import { manifest } from '../etl/manifest';
-import { LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../etl/schema';
+import { LAKE_START_YEAR, LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../etl/schema';
 import { generateFiles } from '../generator';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
 
@@ -240,6 +240,7 @@ describe('local engine: edge cases', () => {
       [eventLine({ quantity: 0 }), 'out_of_range'],
       // event dates Athena's projection cannot show (before 2020, or after the batch's next day)
       [eventLine({ timestamp: '1970-01-01T00:00:00Z' }), 'out_of_range'],
+      [eventLine({ timestamp: '2023-12-31T23:59:59Z' }), 'out_of_range'], // the year before LAKE_START_YEAR
       [eventLine({ timestamp: '2999-01-01T00:00:00Z' }), 'out_of_range'],
       [eventLine({ user_id: 'u_ok1', quantity: '3', price: '19.99' }), null],
       [eventLine({ user_id: 'u_ok2', quantity: 3.0, price: 100 }), null],
@@ -274,6 +275,13 @@ describe('local engine: edge cases', () => {
     expectChecksPass(await runLocalChecks(lake));
   });
 
+  it('the SQL quarantines events before the lake start year that the schema (and Athena\'s projection) defines', () => {
+    const sql = fs.readFileSync(path.join(__dirname, '..', 'etl', 'sql', '01_parsed.sql'), 'utf8');
+    const literals = sql.match(/TIMESTAMP '[^']*'/g) ?? [];
+    expect(literals.length).to.be.greaterThan(0);
+    for (const literal of literals) expect(literal).to.equal(`TIMESTAMP '${LAKE_START_YEAR}-01-01 00:00:00'`);
+  });
+
   it('skips and reports files outside the source layout or outside the lake\'s path range, and processes the rest', async () => {
     const source = tempDir('skip');
     const lake = tempDir('skip-lake');
@@ -287,7 +295,7 @@ describe('local engine: edge cases', () => {
     const skipped = logged.filter((l) => l.startsWith('skipped source file'));
     expect(skipped).to.have.length(2);
     expect(skipped.join('\n')).to.contain('events/stray.jsonl.gz (outside events/year=YYYY/month=MM/day=DD/hour=HH/)');
-    expect(skipped.join('\n')).to.match(/year=2019.*partition year: expected an integer in 2020\.\.2099, got '2019'/);
+    expect(skipped.join('\n')).to.match(/year=2019.*partition year: expected an integer in 2024\.\.9999, got '2019'/);
   });
 
   it('quarantines a corrupt file as one entry, does not retry it unchanged, reprocesses it when it changes; empty files give 0 lines', async () => {

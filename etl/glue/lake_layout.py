@@ -67,6 +67,8 @@ def partition_value_expr(key):
     name = key["name"]
     if fmt["kind"] == "padded":
         return "LPAD(CAST(CAST(`%s` AS INT) AS STRING), %d, '0') AS `%s`" % (name, fmt["digits"], name)
+    if fmt["kind"] == "calendar_year":
+        return "CAST(CAST(`%s` AS INT) AS STRING) AS `%s`" % (name, name)
     if fmt["kind"] == "integer":
         return "CAST(`%s` AS INT) AS `%s`" % (name, name)
     if fmt["kind"] == "date":
@@ -83,12 +85,13 @@ def format_partition_value(key, value):
         if len(text) < 10 or not (text[:4].isdigit() and text[4] == "-" and text[5:7].isdigit() and text[7] == "-" and text[8:10].isdigit()):
             raise LayoutError("partition %s: expected a yyyy-MM-dd date, got '%s'" % (name, text))
         return text[:10]
+    upper = 9999 if fmt["kind"] == "calendar_year" else fmt["max"]  # a year has no upper bound but its 4 digits
     try:
         number = int(str(value), 10)
     except ValueError:
-        raise LayoutError("partition %s: expected an integer in %s..%s, got '%s'" % (name, fmt["min"], fmt["max"], value))
-    if number < fmt["min"] or number > fmt["max"]:
-        raise LayoutError("partition %s: expected an integer in %s..%s, got '%s'" % (name, fmt["min"], fmt["max"], value))
+        raise LayoutError("partition %s: expected an integer in %s..%s, got '%s'" % (name, fmt["min"], upper, value))
+    if number < fmt["min"] or number > upper:
+        raise LayoutError("partition %s: expected an integer in %s..%s, got '%s'" % (name, fmt["min"], upper, value))
     if fmt["kind"] == "padded":
         return str(number).zfill(fmt["digits"])
     return str(number)

@@ -110,9 +110,10 @@ classified AS (
       WHEN type_text IN ('add_to_cart', 'remove_from_cart', 'purchase') AND (quantity_text IS NULL OR price_text IS NULL) THEN 'missing_field'
       WHEN type_text = 'search' AND query_text IS NULL THEN 'missing_field'
       WHEN ts_value IS NULL THEN 'bad_timestamp'
-      -- Event dates Athena can see: the date projection starts 2020-01-01 (DATE_PROJECTION_START in
-      -- components/glue-tables.ts) and ends NOW; a row outside would be in silver yet invisible there.
-      WHEN ts_value < TIMESTAMP '2020-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'out_of_range'
+      -- Event dates Athena can see: the date projection starts on 1 January of LAKE_START_YEAR
+      -- (etl/schema.ts; a test keeps this literal equal) and ends NOW; a row outside would be in
+      -- silver yet invisible there.
+      WHEN ts_value < TIMESTAMP '2024-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'out_of_range'
       WHEN price_text IS NOT NULL AND price_value IS NULL THEN 'bad_type'
       WHEN quantity_text IS NOT NULL AND quantity_value IS NULL THEN 'bad_type'
       WHEN price_value < 0 OR quantity_value < 1 THEN 'out_of_range'
@@ -132,7 +133,7 @@ classified AS (
       WHEN type_text IN ('add_to_cart', 'remove_from_cart', 'purchase') AND price_text IS NULL THEN 'price'
       WHEN type_text = 'search' AND query_text IS NULL THEN 'search_query'
       WHEN ts_value IS NULL THEN 'timestamp'
-      WHEN ts_value < TIMESTAMP '2020-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'timestamp'
+      WHEN ts_value < TIMESTAMP '2024-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'timestamp'
       WHEN price_text IS NOT NULL AND price_value IS NULL THEN 'price'
       WHEN quantity_text IS NOT NULL AND quantity_value IS NULL THEN 'quantity'
       WHEN price_value < 0 THEN 'price'

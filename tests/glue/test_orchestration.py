@@ -464,7 +464,7 @@ class SourceFiles(unittest.TestCase):
         skipped = [json.loads(line) for line in h.lines if '"source_file_ignored"' in line]
         self.assertEqual([e["file"] for e in skipped], [stray, too_old])
         self.assertIn("outside events/year=YYYY", skipped[0]["reason"])
-        self.assertIn("2020..2099", skipped[1]["reason"])
+        self.assertIn("2024..9999", skipped[1]["reason"])
         self.assertEqual(h.kinds()[-1], "job.commit")
 
     def test_rows_without_a_file_name_are_not_taken_for_an_empty_batch(self):
