@@ -203,7 +203,7 @@ export const silverEvents: TableDef = {
     'Parsed, validated, deduplicated events. Partitioned by EVENT time (UTC), not by the path time, ' +
     'so events near an hour boundary land in their own hour.',
   columns: [
-    col('event_key', 'string', false, 'Deterministic hash of the nine parsed fields; two events are duplicates when their keys are equal.'),
+    col('event_key', 'string', false, 'Deterministic hash of the nine parsed fields (first 128 bits of SHA-256, 32 hex digits); two events are duplicates when their keys are equal.'),
     col('event_ts', 'timestamp', false, 'Event time in UTC (source offsets honoured; no offset means UTC).'),
     col('user_id', 'string', false, 'User id.'),
     col('session_id', 'string', false, 'Session id (independent of the user).'),

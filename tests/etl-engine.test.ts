@@ -71,6 +71,10 @@ describe('local engine: starter fixture', () => {
     expect(results[1].rows).to.have.length(1);
     expect(results[1].rows[0].revenue).to.be.closeTo(revenue, 0.001);
     expect(results[4].rows[0]).to.include({ event_date: '2025-11-19', events: 100, unique_users: new Set(events.map((e) => e.user_id)).size });
+    // event_key: 128 bits of SHA-256 as 32 lowercase hex digits, distinct for the 100 distinct events
+    const keys = (await tableRows(lake, silverEvents, 'event_key')).map((r) => String(r.event_key));
+    expect(keys.every((k) => /^[0-9a-f]{32}$/.test(k))).to.equal(true);
+    expect(new Set(keys).size).to.equal(100);
     expectChecksPass(await runLocalChecks(lake));
   });
 
