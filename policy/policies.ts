@@ -13,7 +13,6 @@
 import * as aws from '@pulumi/aws';
 import {
   PolicyResource,
-  ReportViolation,
   ResourceValidationPolicy,
   StackValidationPolicy,
   validateResourceOfType,
@@ -169,41 +168,45 @@ export function attachesTo(companion: PolicyResource, bucket: PolicyResource): b
   return ref === knownProp(bucket, 'bucket') || ref === knownProp(bucket, 'id');
 }
 
-function requireCompanion(companionTypes: readonly string[], what: string) {
-  return (resources: PolicyResource[], reportViolation: ReportViolation): void => {
-    const companions = resources.filter((r) => companionTypes.includes(r.type));
-    for (const bucket of resources.filter((r) => BUCKET_TYPES.includes(r.type))) {
-      if (!companions.some((c) => attachesTo(c, bucket))) {
-        reportViolation(`S3 bucket '${bucket.name}' has no ${what}.`, bucket.urn);
+/**
+ * A stack policy: every S3 bucket has a companion resource of one of `companionTypes` attached.
+ * A stack policy, not a resource policy, because only the whole stack shows a missing resource.
+ */
+function everyBucketHas(name: string, description: string, companionTypes: readonly string[], what: string): StackValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: 'mandatory',
+    validateStack: (args, reportViolation) => {
+      const companions = args.resources.filter((r) => companionTypes.includes(r.type));
+      for (const bucket of args.resources.filter((r) => BUCKET_TYPES.includes(r.type))) {
+        if (!companions.some((c) => attachesTo(c, bucket))) reportViolation(`S3 bucket '${bucket.name}' has no ${what}.`, bucket.urn);
       }
-    }
+    },
   };
 }
 
-export const everyBucketEncrypted: StackValidationPolicy = {
-  name: 's3-every-bucket-encrypted',
-  description: 'Every S3 bucket has an aws.s3.BucketServerSideEncryptionConfiguration.',
-  enforcementLevel: 'mandatory',
-  // S3 reports SSE-S3 on every bucket's own outputs since 2023, so only the explicit resource counts.
-  validateStack: (args, reportViolation) =>
-    requireCompanion(ENCRYPTION_TYPES, 'aws.s3.BucketServerSideEncryptionConfiguration (default encryption)')(args.resources, reportViolation),
-};
+// S3 reports SSE-S3 on every bucket's own outputs since 2023, so only the explicit resource counts.
+export const everyBucketEncrypted = everyBucketHas(
+  's3-every-bucket-encrypted',
+  'Every S3 bucket has an aws.s3.BucketServerSideEncryptionConfiguration.',
+  ENCRYPTION_TYPES,
+  'aws.s3.BucketServerSideEncryptionConfiguration (default encryption)',
+);
 
-export const everyBucketPublicAccessBlocked: StackValidationPolicy = {
-  name: 's3-every-bucket-public-access-blocked',
-  description: 'Every S3 bucket has an aws.s3.BucketPublicAccessBlock.',
-  enforcementLevel: 'mandatory',
-  validateStack: (args, reportViolation) =>
-    requireCompanion(PUBLIC_ACCESS_BLOCK_TYPES, 'aws.s3.BucketPublicAccessBlock')(args.resources, reportViolation),
-};
+export const everyBucketPublicAccessBlocked = everyBucketHas(
+  's3-every-bucket-public-access-blocked',
+  'Every S3 bucket has an aws.s3.BucketPublicAccessBlock.',
+  PUBLIC_ACCESS_BLOCK_TYPES,
+  'aws.s3.BucketPublicAccessBlock',
+);
 
-export const everyBucketTlsOnly: StackValidationPolicy = {
-  name: 's3-every-bucket-tls-only',
-  description: 'Every S3 bucket has an aws.s3.BucketPolicy (which s3-bucket-policy-tls-only checks denies non-TLS requests).',
-  enforcementLevel: 'mandatory',
-  validateStack: (args, reportViolation) =>
-    requireCompanion(BUCKET_POLICY_TYPES, 'aws.s3.BucketPolicy (TLS-only)')(args.resources, reportViolation),
-};
+export const everyBucketTlsOnly = everyBucketHas(
+  's3-every-bucket-tls-only',
+  'Every S3 bucket has an aws.s3.BucketPolicy (which s3-bucket-policy-tls-only checks denies non-TLS requests).',
+  BUCKET_POLICY_TYPES,
+  'aws.s3.BucketPolicy (TLS-only)',
+);
 
 /** Every policy of the pack, in the order they are reported. */
 export const POLICIES: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
