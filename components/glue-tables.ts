@@ -4,7 +4,7 @@
  * writes (etl/schema.ts `partitionPath`), so no crawler and no MSCK REPAIR is ever needed.
  *
  * Projection choices (Athena "Supported types for partition projection"):
- * - `date` keys (event_date) use the date type, format yyyy-MM-dd, range 2020-01-01,NOW, one day
+ * - `date` keys (event_date) use the date type, format yyyy-MM-dd, range <LAKE_START_YEAR>-01-01,NOW, one day
  *   interval: exactly the ISO dates the writers put in `event_date=...`.
  * - `integer` keys (event_hour) use the integer type with the schema's min,max and no padding,
  *   which is how Spark and DuckDB render an int partition value (`event_hour=5`).
