@@ -19,19 +19,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type * as aws from '@pulumi/aws';
-import { allColumns, glueType, LAKE_START_YEAR, PartitionKeyDef, TableDef } from '../etl/schema';
-
-export const PARQUET = {
-  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-  serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-} as const;
-
-export const OPENX_JSON = {
-  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-  serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-} as const;
+import { catalogTable, locationUnder } from '../etl/catalog';
+import { LAKE_START_YEAR, PartitionKeyDef, TableDef } from '../etl/schema';
 
 /** First day the date projection covers: the lake's first year (earlier events are quarantined). */
 export const DATE_PROJECTION_START = `${LAKE_START_YEAR}-01-01`;
@@ -66,10 +55,14 @@ export function keyProjection(key: PartitionKeyDef): Record<string, string> {
   }
 }
 
-/** `s3://bucket/<location>/key1=${key1}/...`: Athena substitutes each `${key}` with the projected value. */
+/**
+ * `s3://bucket/<location>/key1=${key1}/.../`: Athena substitutes each `${key}` with the projected
+ * value. The trailing slash keeps a partition a folder: without it `event_hour=1` would also be a
+ * key prefix of `event_hour=10`..`19`.
+ */
 export function locationTemplate(table: TableDef, bucketUri: string): string {
-  const segments = table.partitionKeys.map((k) => `${k.name}=\${${k.name}}`);
-  return [`${bucketUri}/${table.location}`, ...segments].join('/');
+  const segments = table.partitionKeys.map((k) => `${k.name}=\${${k.name}}/`);
+  return `${locationUnder(bucketUri, catalogTable(table))}${segments.join('')}`;
 }
 
 /** Renders a storage.location.template the way Athena does, for tests and docs. */
@@ -82,11 +75,9 @@ export function renderTemplate(template: string, values: Record<string, string>)
 
 /** All table parameters: format markers plus partition projection. */
 export function tableParameters(table: TableDef, bucketUri: string): Record<string, string> {
-  const params: Record<string, string> = {
-    EXTERNAL: 'TRUE',
-    classification: table.format === 'parquet' ? 'parquet' : 'json',
-  };
-  if (table.format === 'jsonl.gz') params.compressionType = 'gzip';
+  const storage = catalogTable(table).storage;
+  const params: Record<string, string> = { EXTERNAL: 'TRUE', classification: storage.classification };
+  if (storage.compressed) params.compressionType = 'gzip';
   if (table.partitionKeys.length > 0) {
     params['projection.enabled'] = 'true';
     for (const key of table.partitionKeys) Object.assign(params, keyProjection(key));
@@ -97,36 +88,37 @@ export function tableParameters(table: TableDef, bucketUri: string): Record<stri
 
 /** SerDe of a table: Parquet, or the OpenX JSON SerDe for the raw JSON Lines. */
 export function serDeInfo(table: TableDef): aws.types.input.glue.CatalogTableStorageDescriptorSerDeInfo {
-  if (table.format === 'parquet') return { serializationLibrary: PARQUET.serializationLibrary, parameters: { 'serialization.format': '1' } };
-  const parameters: Record<string, string> = { 'ignore.malformed.json': 'true' };
-  // Columns read from a differently named key (the reserved word `timestamp`): `mapping.<column>` = `<json key>`.
-  for (const c of table.columns) if (c.sourceKey) parameters[`mapping.${c.name}`] = c.sourceKey;
-  return { serializationLibrary: OPENX_JSON.serializationLibrary, parameters };
+  const storage = catalogTable(table).storage;
+  return { serializationLibrary: storage.serializationLibrary, parameters: { ...storage.serdeParameters } };
 }
 
-/** Glue CatalogTable arguments of a schema table in `database`, stored under `bucketName`. */
+/**
+ * Glue CatalogTable arguments of a schema table in `database`, stored under `bucketName`: the
+ * neutral description of etl/catalog.ts (the Trino tests create their tables from the same one).
+ */
 export function catalogTableArgs(table: TableDef, database: pulumi.Input<string>, bucketName: pulumi.Input<string>): aws.glue.CatalogTableArgs {
-  const formats = table.format === 'parquet' ? PARQUET : OPENX_JSON;
+  const described = catalogTable(table);
   const bucketUri = pulumi.interpolate`s3://${bucketName}`;
   return {
-    name: table.name,
+    name: described.name,
     databaseName: database,
-    description: table.description,
+    description: described.description,
     tableType: 'EXTERNAL_TABLE',
     parameters: bucketUri.apply((uri) => tableParameters(table, uri)),
-    partitionKeys: table.partitionKeys.map((k) => ({ name: k.name, type: glueType(k.type), comment: k.description })),
+    partitionKeys: described.partitionKeys.map((k) => ({ ...k })),
     storageDescriptor: {
-      location: pulumi.interpolate`${bucketUri}/${table.location}/`,
-      inputFormat: formats.inputFormat,
-      outputFormat: formats.outputFormat,
-      compressed: table.format === 'jsonl.gz',
+      location: bucketUri.apply((uri) => locationUnder(uri, described)),
+      inputFormat: described.storage.inputFormat,
+      outputFormat: described.storage.outputFormat,
+      compressed: described.storage.compressed,
       serDeInfo: serDeInfo(table),
-      columns: table.columns.map((c) => ({ name: c.name, type: glueType(c.type), comment: c.description })),
+      columns: described.columns.map((c) => ({ ...c })),
     },
   };
 }
 
-/** Column names and types of a table in catalog order (columns, then partition keys). */
+/** Column names and Hive types of a table in catalog order (columns, then partition keys). */
 export function catalogColumns(table: TableDef): Array<{ name: string; type: string }> {
-  return allColumns(table).map((c) => ({ name: c.name, type: glueType(c.type) }));
+  const described = catalogTable(table);
+  return [...described.columns, ...described.partitionKeys].map(({ name, type }) => ({ name, type }));
 }

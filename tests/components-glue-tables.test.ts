@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { catalogColumns, catalogTableArgs, keyProjection, locationTemplate, renderTemplate, serDeInfo, tableParameters } from '../components/glue-tables';
+import { catalogTable, trinoCreateTableSql, trinoType } from '../etl/catalog';
 import { allColumns, LAKE_START_YEAR, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
 
 const BUCKET = 's3://capstone-analytics-jdoe-123456789012';
@@ -74,7 +75,7 @@ describe('components: Glue tables from the schema module', () => {
             logical[k.name] = v;
             projected[k.name] = athenaProjectedValue(params, k.name, v);
           }
-          expect(renderTemplate(template, projected)).to.equal(`${BUCKET}/${partitionPath(table, logical)}`);
+          expect(renderTemplate(template, projected)).to.equal(`${BUCKET}/${partitionPath(table, logical)}/`);
         }
       });
     });
@@ -101,7 +102,7 @@ describe('components: Glue tables from the schema module', () => {
     expect(p['projection.event_hour.type']).to.equal('integer');
     expect(p['projection.event_hour.range']).to.equal('0,23');
     expect(p).not.to.have.property('projection.event_hour.digits');
-    expect(p['storage.location.template']).to.equal(`${BUCKET}/silver/events/event_date=\${event_date}/event_hour=\${event_hour}`);
+    expect(p['storage.location.template']).to.equal(`${BUCKET}/silver/events/event_date=\${event_date}/event_hour=\${event_hour}/`);
   });
 
   it('raw table: OpenX JSON SerDe, malformed JSON ignored, event_timestamp mapped from the `timestamp` key, minute projection', () => {
@@ -124,11 +125,53 @@ describe('components: Glue tables from the schema module', () => {
       'projection.minute.digits': '2',
     });
     expect(locationTemplate(rawEvents, 's3://b')).to.equal(
-      's3://b/events/year=${year}/month=${month}/day=${day}/hour=${hour}/minute=${minute}',
+      's3://b/events/year=${year}/month=${month}/day=${day}/hour=${hour}/minute=${minute}/',
     );
   });
 
   it('the template renderer refuses a placeholder without a value (so the comparison cannot pass by accident)', () => {
     expect(() => renderTemplate('s3://b/x=${x}/y=${y}', { x: '1' })).to.throw("template placeholder 'y' has no value");
+  });
+  it('every storage.location.template ends in a slash, so no partition is a key prefix of another', () => {
+    for (const table of TABLES) {
+      const template = tableParameters(table, BUCKET)['storage.location.template'];
+      expect(template.endsWith('/'), table.id).to.equal(true);
+    }
+    const template = tableParameters(TABLES.find((t) => t.id === 'silver.events') as TableDef, BUCKET)['storage.location.template'];
+    const hour1 = renderTemplate(template, { event_date: '2025-11-19', event_hour: '1' });
+    const hour10 = renderTemplate(template, { event_date: '2025-11-19', event_hour: '10' });
+    expect(hour10.startsWith(hour1)).to.equal(false);
+  });
+
+  describe('one description renders both the Glue table and the Trino DDL', () => {
+    for (const table of LAKE_TABLES) {
+      it(`${table.id}: Glue columns, partition keys, location and SerDe are the neutral description's; the Trino DDL declares the same`, () => {
+        const described = catalogTable(table);
+        const args = catalogTableArgs(table, 'db', 'bucket');
+        const sd = args.storageDescriptor as { columns: unknown[]; serDeInfo: { serializationLibrary: string; parameters: unknown } };
+        expect(sd.columns).to.deep.equal(described.columns);
+        expect(args.partitionKeys).to.deep.equal(described.partitionKeys);
+        expect(sd.serDeInfo).to.deep.equal({ serializationLibrary: described.storage.serializationLibrary, parameters: described.storage.serdeParameters });
+
+        const ddl = trinoCreateTableSql(described, `hive.${table.database}.${table.name}`, 'local:///lakes/a');
+        const declared = [...ddl.matchAll(/^ {2}([a-z_]+) ([a-z0-9(),]+) COMMENT /gm)].map((m) => [m[1], m[2]]);
+        expect(declared).to.deep.equal([...described.columns, ...described.partitionKeys].map((c) => [c.name, trinoType(c.type)]));
+        expect(ddl).to.include(`external_location = 'local:///lakes/a/${table.location}/'`);
+        expect(ddl).to.include(`partitioned_by = ARRAY[${table.partitionKeys.map((k) => `'${k.name}'`).join(', ')}]`);
+        expect(ddl).to.include("format = 'PARQUET'");
+      });
+    }
+
+    it('the Trino DDL refuses the raw JSON table, whose key mapping Trino cannot declare', () => {
+      expect(() => trinoCreateTableSql(catalogTable(rawEvents), 'hive.bronze.raw_events', 'local:///x')).to.throw(/only Parquet tables/);
+    });
+
+    it('maps every Hive type of the schema to a Trino type and refuses an unknown one', () => {
+      expect(TABLES.flatMap((t) => catalogColumns(t)).map((c) => trinoType(c.type))).to.not.include(undefined);
+      expect(trinoType('string')).to.equal('varchar');
+      expect(trinoType('timestamp')).to.equal('timestamp(3)');
+      expect(trinoType('decimal(12,2)')).to.equal('decimal(12,2)');
+      expect(() => trinoType('map<string,int>')).to.throw(/no Trino type for Hive type 'map<string,int>'/);
+    });
   });
 });
