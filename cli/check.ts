@@ -1,20 +1,19 @@
-import { UsageError } from './args';
 import { Command } from './command';
-import { runLocalChecks } from '../etl/local/checks';
-import { isReadableDir } from './run';
+import { LAKE_FLAG, readableLake } from './lake-input';
+import { textTable } from './output';
 
 /** `lakehouse check --lake DIR`: the shared validation checks; exit 1 naming each failure. */
 export const command: Command = {
   name: 'check',
   summary: 'Run the validation checks against a local lake; exit 1 naming each failed check.',
-  flags: [{ name: 'lake', type: 'string', placeholder: 'DIR', required: true, description: "Lake folder written by 'lakehouse run'." }],
-  details: 'The same check definitions (etl/checks.ts) run through Athena after every deployment.',
+  flags: [LAKE_FLAG],
+  details: 'The same check definitions run through Athena after every deployment.',
   async run(flags) {
-    const lake = String(flags.lake);
-    if (!isReadableDir(lake)) throw new UsageError(`--lake: '${lake}' is not a readable folder: expected a folder written by 'lakehouse run'`);
+    const lake = readableLake(flags.lake);
+    // Loaded here so that --help and flag errors never load DuckDB.
+    const { runLocalChecks } = require('../etl/local/checks') as typeof import('../etl/local/checks');
     const results = await runLocalChecks(lake);
-    const width = Math.max(...results.map((r) => r.id.length));
-    for (const r of results) console.log(`${r.status.toUpperCase().padEnd(7)} ${r.id.padEnd(width)}  ${r.observed ?? ''}`);
+    console.log(textTable(['status', 'check', 'observed'], results.map((r) => [r.status.toUpperCase(), r.id, r.observed ?? ''])));
     const bad = results.filter((r) => r.status === 'fail' || r.status === 'error');
     for (const r of bad) console.error(r.message ?? `check ${r.id}: ${r.status}`);
     console.log(`${results.length - bad.length}/${results.length} checks passed or had no data${bad.length ? `; failed: ${bad.map((r) => r.id).join(', ')}` : ''}`);

@@ -104,6 +104,7 @@ export function replaceSection(readme: string, body: string, file = 'README.md')
 
 const SPEC: CommandSpec = {
   name: 'data-dictionary',
+  invocation: 'npx tsx scripts/data-dictionary.ts',
   summary: 'Print the data dictionary rendered from etl/schema.ts, or write it into the README section between the markers.',
   flags: [
     { name: 'write', type: 'boolean', description: 'Replace the README section instead of printing.', default: false },
@@ -127,8 +128,12 @@ export function main(argv: readonly string[]): number {
     console.error(`${file}: data dictionary ${after === before ? 'already up to date' : 'updated'} (${TABLES.length} tables)`);
     return 0;
   } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${SPEC.name}: ${err.message}`);
+      return 2;
+    }
     console.error((err as Error).message);
-    return err instanceof UsageError ? 2 : 1;
+    return 1;
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CommandSpec, formatHelp, parseFlags, UsageError } from '../cli/args';
+import { CommandSpec, didYouMean, formatHelp, parseFlags, UsageError } from '../cli/args';
 import { parseStart } from '../cli/generate';
 
 const ROOT = path.join(__dirname, '..');
@@ -83,13 +83,38 @@ describe('CLI framework (cli/args.ts)', () => {
     for (const [argv, message] of cases) expect(() => parseFlags(spec, argv), argv.join(' ')).to.throw(UsageError, message);
   });
 
-  it('renders help with every flag, its placeholder and default', () => {
+  it('renders help with every flag, its placeholder, its choices and default', () => {
     const help = formatHelp(spec);
     expect(help).to.match(/^Usage: lakehouse demo-cmd \[flags\]/);
     for (const f of spec.flags) expect(help).to.include(`--${f.name}`);
     expect(help).to.include('--out DIR');
+    expect(help).to.include('--style a|b');
     expect(help).to.include('(default: 3)');
     expect(help).to.include('--help');
+  });
+
+  it('suggests the closest flag or choice for a typo, and never a far one', () => {
+    expect(() => parseFlags(spec, ['--out', '/x', '--cont', '2'])).to.throw(UsageError, /^unknown flag --cont: did you mean --count\?/);
+    expect(() => parseFlags(spec, ['--out', '/x', '--verbos'])).to.throw(UsageError, /did you mean --verbose\?/);
+    expect(() => parseFlags(spec, ['--out', '/x', '--zzzzzzzz'])).to.throw(UsageError, /^unknown flag --zzzzzzzz: expected one of --out, --count, --rate, --style, --verbose$/);
+    expect(() => parseFlags(spec, ['--out', '/x', '-o'])).to.throw(UsageError, /^unknown flag -o/);
+    expect(didYouMean('qurey', ['query', 'run', 'sql'])).to.equal('query');
+    expect(didYouMean('gen', ['generate', 'run'])).to.equal('generate');
+    expect(didYouMean('deploy', ['query', 'run', 'sql'])).to.equal(undefined);
+  });
+
+  it('error messages carry no command prefix of their own (main adds exactly one)', () => {
+    for (const argv of [['--out', '/x', '--nope'], ['--out', '/x', 'stray'], ['--count', '2']]) {
+      expect(() => parseFlags(spec, argv)).to.throw(UsageError, /^(?!demo-cmd:)/);
+    }
+  });
+
+  it('takes one positional argument when the command declares it, also after --', () => {
+    const withQuery: CommandSpec = { ...spec, positional: { name: 'QUERY', description: 'SQL', required: true } };
+    expect(parseFlags(withQuery, ['select 1', '--out', '/x']).QUERY).to.equal('select 1');
+    expect(parseFlags(withQuery, ['--out', '/x', '--', '--not-a-flag']).QUERY).to.equal('--not-a-flag');
+    expect(() => parseFlags(withQuery, ['--out', '/x'])).to.throw(UsageError, /^expected QUERY/);
+    expect(() => parseFlags(withQuery, ['a', 'b', '--out', '/x'])).to.throw(UsageError, /^unexpected argument 'b'/);
   });
 });
 
@@ -100,15 +125,37 @@ describe('lakehouse (bin)', function () {
     const none = await lakehouse([]);
     expect(none.code).to.equal(2);
     expect(none.stdout).to.include('Commands:');
-    for (const name of ['generate', 'run', 'query', 'check', 'demo']) expect(none.stdout).to.include(name);
+    for (const name of ['demo', 'generate', 'run', 'query', 'sql', 'check']) expect(none.stdout).to.include(name);
     expect((await lakehouse(['--help'])).code).to.equal(0);
   });
 
-  it('rejects an unknown command with one line and exit 2', async () => {
+  it('--version prints the version of package.json', async () => {
+    const r = await lakehouse(['--version']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim()).to.equal(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
+  });
+
+  it('rejects an unknown command with one line and exit 2, suggesting a close one', async () => {
     const r = await lakehouse(['frobnicate']);
     expect(r.code).to.equal(2);
     expect(r.stderr.trim().split('\n')).to.have.length(1);
-    expect(r.stderr).to.match(/unknown command 'frobnicate': expected one of generate, run, query, check, demo/);
+    expect(r.stderr).to.match(/^lakehouse: unknown command 'frobnicate': expected one of demo, generate, run, query, sql, check\n$/);
+    const typo = await lakehouse(['qeury']);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.match(/^lakehouse: unknown command 'qeury': did you mean 'query'\? expected one of/);
+  });
+
+  it('names the command once in a flag error', async () => {
+    const r = await lakehouse(['query', '--lake', '/nowhere', '--formt', 'csv']);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal('lakehouse query: unknown flag --formt: did you mean --format? (see lakehouse query --help)\n');
+    expect(r.stdout).to.equal('');
+  });
+
+  it('query --help shows the format choices', async () => {
+    const r = await lakehouse(['query', '--help']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.include('--format table|csv|json');
   });
 
   it('generate --help lists every flag and exits 0', async () => {

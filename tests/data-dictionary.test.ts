@@ -136,7 +136,7 @@ describe('data dictionary (scripts/data-dictionary.ts)', () => {
 
       const bad = captureStderr(() => main(['--wrte']));
       expect(bad.code).to.equal(2);
-      expect(bad.stderr).to.equal('data-dictionary: unknown flag --wrte: expected one of --write, --readme');
+      expect(bad.stderr).to.equal('data-dictionary: unknown flag --wrte: did you mean --write? (see npx tsx scripts/data-dictionary.ts --help)');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

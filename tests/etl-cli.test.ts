@@ -57,6 +57,11 @@ describe('lakehouse run / query / check (CLI)', () => {
     const table = lakehouse('query', '--lake', lake);
     expect(table.status).to.equal(0);
     expect(table.stdout.match(/^\d\. [a-z_]+: /gm)).to.have.length(5);
+    // The shared number formats: rates as percentages, money with 2 decimals.
+    expect(table.stdout).to.match(/^p_1001\s+electronics\s+2\s+1\s+1\s+50\.00%\s+100\.00%\s+50\.00%$/m);
+    expect(table.stdout).to.match(/^2025-11-19\s+17\s+39\.98\s+1\s+2$/m);
+    // CSV keeps rates as the query's fractions, for spreadsheets and scripts.
+    expect(csv.stdout).to.contain('p_1001,electronics,2,1,1,0.5000,1.0000,0.5000');
   });
 
   it('check exits 0 on a sound lake and 1 naming the failed check on a tampered one', async () => {

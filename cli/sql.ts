@@ -1,0 +1,97 @@
+/**
+ * `lakehouse sql "<query>" --lake DIR`: one read-only SQL statement against the local lake, with
+ * the tables under the names Athena uses (minus the per-stack suffix). Without a query it reads
+ * the statement from standard input, or, on a terminal, opens a small shell.
+ */
+import * as readline from 'node:readline';
+import { UsageError } from './args';
+import { Command } from './command';
+import { LAKE_FLAG, readableLake } from './lake-input';
+import { FORMAT_FLAG, OutputFormat, toCsv, toJson, toTable } from './output';
+import { openSqlSession, ResultSet, SqlInputError, SqlSession, sqlTables } from '../etl/local/queries';
+
+/** The table names a user can write, e.g. `silver.quarantine_events (or quarantine.events)`. */
+function tableList(): string {
+  return sqlTables()
+    .map(({ names: [name, ...aliases] }) => (aliases.length > 0 ? `${name} (or ${aliases.join(', ')})` : name))
+    .join(', ');
+}
+
+export const command: Command = {
+  name: 'sql',
+  summary: 'Run one read-only SQL statement (DuckDB dialect) against a local lake; without one, read it from stdin or open a shell.',
+  positional: { name: 'QUERY', description: 'One SELECT, WITH, DESCRIBE, SHOW or EXPLAIN statement, quoted as one argument.' },
+  flags: [LAKE_FLAG, FORMAT_FLAG],
+  details: [
+    `Tables: ${tableList()}.`,
+    'Gold tables also answer to their bare names (product_funnel), as in the Athena workgroup.',
+    'Examples:',
+    `  lakehouse sql --lake demo/lake "SELECT event_type, count(*) AS events FROM silver.events GROUP BY 1 ORDER BY 2 DESC"`,
+    `  lakehouse sql --lake demo/lake "SELECT reason, count(*) AS lines FROM quarantine.events GROUP BY 1" --format csv`,
+    'Statements that would write (COPY, CREATE, INSERT, ...) are refused: the lake is changed only by lakehouse run.',
+  ].join('\n'),
+  async run(flags) {
+    const lake = readableLake(flags.lake);
+    const format = flags.format as OutputFormat;
+    const query = flags.QUERY as string | undefined;
+    if (query !== undefined && query.trim() === '') throw new UsageError('QUERY: expected a SQL statement, got an empty string');
+    if (query === undefined && process.stdin.isTTY) return shell(await openSqlSession(lake), format);
+    const statement = query ?? (await readStdin());
+    if (statement.trim() === '') throw new UsageError('QUERY: expected a SQL statement as an argument or on standard input');
+    const session = await openSqlSession(lake);
+    try {
+      console.log(renderResult(await session.run(statement), format));
+      return 0;
+    } catch (err) {
+      if (err instanceof SqlInputError) throw new UsageError(`QUERY: ${err.message}`);
+      throw err;
+    } finally {
+      session.close();
+    }
+  },
+};
+
+export function renderResult(result: ResultSet, format: OutputFormat): string {
+  if (format === 'json') return toJson(result.rows);
+  return format === 'csv' ? toCsv(result) : toTable(result);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A minimal shell: statements end with `;`, errors are printed and the shell goes on; .exit or Ctrl-D leaves. */
+async function shell(session: SqlSession, format: OutputFormat): Promise<number> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'lakehouse> ' });
+  console.log(`Tables: ${tableList()}.\nEnd each statement with ';'. .tables lists the tables, .exit (or Ctrl-D) leaves.`);
+  let buffer = '';
+  rl.prompt();
+  try {
+    for await (const line of rl) {
+      const trimmed = line.trim();
+      if (buffer === '' && (trimmed === '.exit' || trimmed === '.quit')) break;
+      if (buffer === '' && trimmed === '.tables') {
+        console.log(tableList());
+      } else {
+        buffer += `${line}\n`;
+        if (trimmed.endsWith(';')) {
+          try {
+            console.log(renderResult(await session.run(buffer), format));
+          } catch (err) {
+            if (!(err instanceof SqlInputError)) throw err;
+            console.error(`error: ${err.message}`);
+          }
+          buffer = '';
+        }
+      }
+      rl.setPrompt(buffer === '' ? 'lakehouse> ' : '      ...> ');
+      rl.prompt();
+    }
+  } finally {
+    rl.close();
+    session.close();
+  }
+  return 0;
+}
