@@ -296,7 +296,7 @@ describe('local engine: edge cases', () => {
     const summary = await runIncremental({ source, lake, log: (line) => logged.push(line) });
     expect(summary.batchFiles).to.equal(1);
     expect(summary.silverRowsAdded).to.equal(1);
-    const skipped = logged.filter((l) => l.startsWith('skipped source file'));
+    const skipped = logged.filter((l) => l.startsWith('skipped source entry'));
     expect(skipped).to.have.length(2);
     expect(skipped.join('\n')).to.contain('events/stray.jsonl.gz (outside events/year=YYYY/month=MM/day=DD/hour=HH/)');
     expect(skipped.join('\n')).to.match(/year=2019.*partition year: expected an integer in 2024\.\.9999, got '2019'/);

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { InputError } from './errors';
 
 export const PRELUDE_PATH = path.join(__dirname, 'prelude.sql');
 
@@ -44,4 +45,18 @@ export function toNumber(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : Number(value);
   if (!Number.isFinite(n)) throw new Error(`expected a number, got '${String(value)}'`);
   return n;
+}
+
+/**
+ * A path DuckDB's file readers take literally. read_parquet expands `*`, `?` and `[...]` even in
+ * an explicit list of files, so each such character becomes a one-character class (`[*]`, `[?]`,
+ * `[[]`). DuckDB's glob has no escape for a backslash next to those characters: such a path is
+ * refused rather than read as a pattern that may match other files.
+ */
+export function literalPath(p: string): string {
+  if (!/[*?[]/.test(p)) return p;
+  if (p.includes('\\')) {
+    throw new InputError(`'${p}': DuckDB cannot read a path holding both a backslash and one of * ? [ literally; rename the folder`);
+  }
+  return p.replace(/[*?[]/g, (ch) => `[${ch}]`);
 }

@@ -1,28 +1,37 @@
 /**
  * The embedded local engine: one incremental pass of the medallion pipeline on DuckDB.
  *
- * It holds no business logic. It scans the source folder for new or changed files, loads them
- * as the input views of etl/manifest.json (batch_files, batch_lines), runs the manifest's steps
- * in order (the same SQL files the Glue job runs), reads the partitions `read` steps ask for,
- * replaces the partitions `writes` steps produce, and commits the processed-files state last.
+ * It holds no business logic. It checks the lake folder is its own (lake.ts), takes the run
+ * lock, scans the source folder for files not processed yet, streams them into the input views
+ * of etl/manifest.json (batch_files, batch_lines), runs the manifest's steps in order (the same
+ * SQL files the Glue job runs), reads the partitions `read` steps ask for, replaces the
+ * partitions `writes` steps produce, and commits the processed-files state last. A failed run
+ * puts back any partition it had moved out without its replacement and removes its staging.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DuckDBConnection, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
+import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
 import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath } from '../manifest';
 import { duckDbType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
 import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
-import { tableSelectSql } from './lake';
-import { finishRun, listPartitionDirs, partitionFiles, recoverInterruptedSwaps, removePartition, swapPartition } from './partitions';
+import { InputError, ioInputError, isIoError } from './errors';
+import { prepareLakeForRun, tableSelectSql } from './lake';
+import { finishRun, listPartitionDirs, partitionFiles, recoverInterruptedSwaps, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
-import { readSourceText, scanSource, SourceFile } from './source';
-import { acquireLock, loadState, saveState } from './state';
+import { DEFAULT_READ_BOUNDS, ReadBounds, ReadProblem, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine } from './source';
+import { acquireLock, LakeState, loadState, ProcessedFile, saveState } from './state';
 
 export interface RunOptions {
   /** Source folder laid out like the source bucket (contains `events/year=...`). */
   readonly source: string;
-  /** Lake folder (created when missing). */
+  /** Lake folder: created when missing; an existing folder must be empty or a lake. */
   readonly lake: string;
+  /** At most this many source files read per run, the first by key (default: no limit). */
+  readonly maxFiles?: number;
+  /** Longest line kept as text, in bytes (default 1 MiB); a longer one is quarantined as line_too_long. */
+  readonly maxLineBytes?: number;
+  /** Most decompressed bytes per file (default 4 GiB); a larger file is quarantined whole as file_too_large. */
+  readonly maxFileBytes?: number;
   /** Start time of the batch, recorded as ingested_at (default: now). */
   readonly now?: Date;
   readonly log?: (line: string) => void;
@@ -45,6 +54,16 @@ export interface RunSummary {
   partitionsRewritten: Record<string, number>;
   /** Wall time per manifest step, plus `load_batch` (reading and decompressing the source files). */
   stepSeconds: Record<string, number>;
+  /** Source entries not processed, each with why (symbolic links, other files, unreadable folders...). */
+  skipped: SkippedEntry[];
+  /** Files of the batch that could not be read (retried by every run until they can be). */
+  unreadableFiles: number;
+  /** Processed files whose content changed since (reported once, never read again). */
+  changedFiles: number;
+  /** Files over the decompressed-size bound (quarantined whole). */
+  tooLargeFiles: number;
+  /** New files left for later runs by maxFiles. */
+  pendingFiles: number;
 }
 
 export function emptySummary(): RunSummary {
@@ -59,34 +78,49 @@ export function emptySummary(): RunSummary {
     quarantinedByReason: {},
     partitionsRewritten: {},
     stepSeconds: {},
+    skipped: [],
+    unreadableFiles: 0,
+    changedFiles: 0,
+    tooLargeFiles: 0,
+    pendingFiles: 0,
   };
 }
 
 export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
   const log = opts.log ?? (() => undefined);
   const steps = (opts.manifest ?? defaultManifest).steps;
+  const bounds = readBounds(opts);
   assertSourceReadable(opts.source);
-  fs.mkdirSync(opts.lake, { recursive: true });
+  prepareLakeForRun(opts.lake, opts.source);
   const release = acquireLock(opts.lake);
   let duck: Duck | undefined;
+  let runId: string | undefined;
   try {
     const restored = recoverInterruptedSwaps(opts.lake, LAKE_TABLES);
     if (restored > 0) log(`recovered ${restored} partition(s) left mid-swap by an interrupted run`);
     const state = loadState(opts.lake);
-    const scan = scanSource(opts.source, state);
-    for (const skipped of scan.ignored) log(`skipped source file ${skipped}`);
-    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed`);
+    const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
+    for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
+    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (maxFiles)` : ''}`);
     const summary = emptySummary();
+    summary.skipped = scan.skipped;
+    summary.pendingFiles = scan.pending;
     if (scan.batch.length === 0) return summary;
 
     const now = opts.now ?? new Date();
-    const runId = `${now.toISOString().replace(/[-:.]/g, '')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    runId = `${now.toISOString().replace(/[-:.]/g, '')}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     duck = await openDuck({ tempDirectory: path.join(stagingDir(opts.lake, runId), '_duckdb_tmp') });
     const conn = duck.connection;
 
     let t0 = Date.now();
-    const readErrors = await loadBatch(conn, scan.batch, now);
+    const outcomes = await loadBatch(conn, scan.batch, now, bounds);
     summary.stepSeconds.load_batch = (Date.now() - t0) / 1000;
+    for (const [key, outcome] of outcomes) {
+      if (outcome.problem === 'unreadable_file') summary.unreadableFiles++;
+      if (outcome.problem === 'changed_file') summary.changedFiles++;
+      if (outcome.problem === 'file_too_large') summary.tooLargeFiles++;
+      if (outcome.problem !== undefined) log(`${outcome.problem} ${key}: ${outcome.error}`);
+    }
 
     const reports: Record<string, Record<string, unknown>[]> = {};
     // Partitions each table's latest `read` step loaded: a merge that leaves one of them
@@ -114,70 +148,142 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
 
     fillFromReports(summary, reports);
 
-    // Commit: everything is in place, so the batch counts as processed.
-    const processedAt = now.toISOString();
-    const files = { ...state.files };
-    for (const f of scan.batch) {
-      files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: readErrors.has(f.key), processedAt };
-    }
     duck.close();
     duck = undefined;
     // Trash first, state last: a crash in between only makes the next run redo this batch.
     finishRun(opts.lake, runId);
-    saveState(opts.lake, { version: 1, files });
+    saveState(opts.lake, nextState(state, scan.batch, outcomes, now.toISOString()));
     return summary;
+  } catch (err) {
+    duck?.close();
+    duck = undefined;
+    throw failedRun(opts.lake, runId, err);
   } finally {
     duck?.close();
     release();
   }
 }
 
+/**
+ * The state after a successful run. A file that could not be read is not recorded, so the next
+ * run tries it again; a changed file keeps the fingerprint it was processed with and records
+ * the one reported, so it is reported once; every other file is recorded as processed, with
+ * its read problem (an unchanged corrupt or oversized file is not read again).
+ */
+export function nextState(state: LakeState, batch: readonly SourceFile[], outcomes: ReadonlyMap<string, FileOutcome>, processedAt: string): LakeState {
+  const files: Record<string, ProcessedFile> = { ...state.files };
+  for (const f of batch) {
+    const problem = outcomes.get(f.key)?.problem;
+    if (problem === 'unreadable_file') continue;
+    if (problem === 'changed_file') {
+      files[f.key] = { ...files[f.key], changedTo: { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, reportedAt: processedAt } };
+      continue;
+    }
+    files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: problem !== undefined, ...(problem ? { readProblem: problem } : {}), processedAt };
+  }
+  return { version: 1, files };
+}
+
+/**
+ * After a failed run: partitions moved out without their replacement go back, the run's
+ * staging and trash are removed, and the error becomes one line. A file-system or DuckDB I/O
+ * error (disk full, permissions, a read-only mount) is the user's to fix: an InputError naming
+ * the path. The processed-files state was not committed, so the next run takes the same batch.
+ */
+function failedRun(lake: string, runId: string | undefined, err: unknown): unknown {
+  let cleanup = '';
+  if (runId !== undefined) {
+    try {
+      rollbackRun(lake, runId);
+    } catch (rollbackErr) {
+      cleanup = `; cleaning up also failed (${(rollbackErr as Error).message.split('\n')[0]}): the next run repairs it`;
+    }
+  }
+  const todo = `fix the cause and run again: the next run processes this batch again${cleanup}`;
+  if (err instanceof InputError) return cleanup ? new InputError(`${err.message}${cleanup}`) : err;
+  if (isIoError(err)) return ioInputError('lake run failed on', lake, err, todo);
+  const message = (err as Error)?.message ?? String(err);
+  if (/^IO Error/.test(message)) return new InputError(`lake '${lake}': ${message.split('\n')[0]}; ${todo}`);
+  if (cleanup && err instanceof Error) err.message += cleanup;
+  return err;
+}
+
+/** The read bounds of a run; a bound that is not a positive whole number is refused. */
+function readBounds(opts: RunOptions): ReadBounds {
+  const bounds = { maxLineBytes: opts.maxLineBytes ?? DEFAULT_READ_BOUNDS.maxLineBytes, maxFileBytes: opts.maxFileBytes ?? DEFAULT_READ_BOUNDS.maxFileBytes };
+  for (const [name, value] of Object.entries({ ...bounds, maxFiles: opts.maxFiles ?? 1 })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`${name}: expected a whole number >= 1, got ${value}`);
+  }
+  return bounds;
+}
+
 function assertSourceReadable(source: string): void {
   let ok = false;
   try {
     ok = fs.statSync(source).isDirectory();
-    fs.accessSync(source, fs.constants.R_OK);
+    fs.accessSync(source, fs.constants.R_OK | fs.constants.X_OK);
   } catch {
     ok = false;
   }
-  if (!ok) throw new Error(`source folder '${source}' does not exist or is not readable: expected a folder laid out like the source bucket (events/year=.../*.jsonl.gz)`);
+  if (!ok) throw new InputError(`source folder '${source}' does not exist or is not readable: expected a folder laid out like the source bucket (events/year=.../*.jsonl.gz)`);
 }
 
 function readStepSql(step: ManifestStep): string {
   return fs.readFileSync(sqlPath(step), 'utf8').trim().replace(/;\s*$/, '');
 }
 
-/** Registers the input views: batch_files and batch_lines. Returns the keys of unreadable files. */
-async function loadBatch(conn: DuckDBConnection, batch: readonly SourceFile[], now: Date): Promise<Set<string>> {
-  await conn.run('CREATE TABLE batch_files (source_file VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, read_error VARCHAR)');
-  await conn.run('CREATE TABLE batch_lines (source_file VARCHAR NOT NULL, line VARCHAR NOT NULL)');
+/** How one file of the batch was loaded: undefined problem when its lines are in batch_lines. */
+export interface FileOutcome {
+  readonly problem?: ReadProblem;
+  readonly error?: string;
+}
+
+/**
+ * Registers the input views batch_files and batch_lines (etl/manifest.json `inputs`) and
+ * streams every file of the batch into them. A file with a read problem has its batch_files row
+ * with read_problem and read_error and no line in batch_lines (lines read before the problem
+ * showed are deleted). Returns each file's outcome by key.
+ */
+export async function loadBatch(conn: DuckDBConnection, batch: readonly SourceFile[], now: Date, bounds: ReadBounds = DEFAULT_READ_BOUNDS): Promise<Map<string, FileOutcome>> {
+  await conn.run('CREATE TABLE batch_files (source_file VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, read_error VARCHAR, read_problem VARCHAR)');
+  await conn.run('CREATE TABLE batch_lines (source_file VARCHAR NOT NULL, line VARCHAR NOT NULL, line_problem VARCHAR)');
   const ingestedAt = `TIMESTAMP ${sqlString(now.toISOString().replace('T', ' ').replace('Z', ''))}`;
-  const errors = new Set<string>();
-  // Lines go in as 2048-row data chunks: per-value appends through the Node API cost about
-  // 4x more, and splitting one huge string parameter inside DuckDB is slower still.
+  const outcomes = new Map<string, FileOutcome>();
   const appender = await conn.createAppender('batch_lines');
   try {
     for (const file of batch) {
-      const read = await readSourceText(file.absPath);
-      if (read.error !== undefined) errors.add(file.key);
-      await conn.run(
-        `INSERT INTO batch_files VALUES (${sqlString(file.key)}, ${ingestedAt}, ${read.error === undefined ? 'NULL' : sqlString(read.error)})`,
-      );
-      if (!read.text) continue;
-      const lines = read.text.split('\n');
-      for (let i = 0; i < lines.length; i += CHUNK_ROWS) {
-        const part = lines.slice(i, i + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR], part.length);
-        chunk.setColumnValues(0, new Array<string>(part.length).fill(file.key));
-        chunk.setColumnValues(1, part);
-        appender.appendDataChunk(chunk);
+      let outcome: FileOutcome = { problem: file.readProblem, error: file.readError };
+      if (file.readProblem === undefined) {
+        const read = await readSourceLines(file.absPath, bounds, (lines) => appendLines(appender, file.key, lines));
+        appender.flushSync();
+        if (read.problem !== undefined) {
+          outcome = { problem: read.problem, error: read.error };
+          await conn.run(`DELETE FROM batch_lines WHERE source_file = ${sqlString(file.key)}`);
+        }
       }
-      appender.flushSync();
+      outcomes.set(file.key, outcome);
+      const text = (v: string | undefined) => (v === undefined ? 'NULL' : sqlString(v));
+      await conn.run(`INSERT INTO batch_files VALUES (${sqlString(file.key)}, ${ingestedAt}, ${text(outcome.error)}, ${text(outcome.problem)})`);
     }
   } finally {
     appender.closeSync();
   }
-  return errors;
+  return outcomes;
+}
+
+/**
+ * Lines go in as 2048-row data chunks: per-value appends through the Node API cost about
+ * 4x more, and splitting one huge string parameter inside DuckDB is slower still.
+ */
+function appendLines(appender: DuckDBAppender, key: string, lines: readonly SourceLine[]): void {
+  for (let i = 0; i < lines.length; i += CHUNK_ROWS) {
+    const part = lines.slice(i, i + CHUNK_ROWS);
+    const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, VARCHAR], part.length);
+    chunk.setColumnValues(0, new Array<string>(part.length).fill(key));
+    chunk.setColumnValues(1, part.map((l) => l.line));
+    chunk.setColumnValues(2, part.map((l) => l.problem));
+    appender.appendDataChunk(chunk);
+  }
 }
 
 const CHUNK_ROWS = 2048;

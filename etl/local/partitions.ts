@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { TableDef } from '../schema';
+import { LAKE_TABLES, TableDef } from '../schema';
 import { STAGING_DIR, TRASH_DIR, tableDir } from './paths';
 
 /** Every existing partition directory of a table, as paths relative to the lake. */
@@ -77,26 +77,41 @@ export function finishRun(lake: string, runId: string): void {
 }
 
 /**
+ * Undoes what a failed run left half done: every partition it moved to its trash whose
+ * replacement never arrived goes back in place; its staging and trash are then removed.
+ * Partitions already replaced stay replaced (the state is not committed, so the next run
+ * processes the same batch again and rewrites them identically). Returns the number restored.
+ */
+export function rollbackRun(lake: string, runId: string, tables: readonly TableDef[] = LAKE_TABLES): number {
+  let restored = 0;
+  const trash = path.join(lake, TRASH_DIR, runId);
+  if (fs.existsSync(trash)) {
+    for (const table of tables) {
+      for (const rel of listPartitionDirs(trash, table)) {
+        const target = path.join(lake, rel);
+        if (!fs.existsSync(target)) {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.renameSync(path.join(trash, rel), target);
+          restored++;
+        }
+      }
+    }
+  }
+  finishRun(lake, runId);
+  return restored;
+}
+
+/**
  * Repairs what a crashed run left: an old partition in the trash whose replacement never
  * arrived goes back in place; staged files that were never swapped in are discarded.
+ * Called only on a folder that is a lake (lake.ts), under the run lock.
  * Returns the number of partitions restored.
  */
 export function recoverInterruptedSwaps(lake: string, tables: readonly TableDef[]): number {
   let restored = 0;
   const trashRoot = path.join(lake, TRASH_DIR);
   if (fs.existsSync(trashRoot)) {
-    for (const runId of fs.readdirSync(trashRoot)) {
-      for (const table of tables) {
-        for (const rel of listPartitionDirs(path.join(trashRoot, runId), table)) {
-          const target = path.join(lake, rel);
-          if (!fs.existsSync(target)) {
-            fs.mkdirSync(path.dirname(target), { recursive: true });
-            fs.renameSync(path.join(trashRoot, runId, rel), target);
-            restored++;
-          }
-        }
-      }
-    }
+    for (const runId of fs.readdirSync(trashRoot)) restored += rollbackRun(lake, runId, tables);
     fs.rmSync(trashRoot, { recursive: true, force: true });
   }
   fs.rmSync(path.join(lake, STAGING_DIR), { recursive: true, force: true });

@@ -3,7 +3,8 @@
  * layout of the analytics bucket, with partition directories rendered by etl/schema.ts
  * partitionPath(). Engine bookkeeping lives beside the tables under `_`-prefixed folders that
  * no table location uses: `_state/` (processed files, lock), `_staging/` and `_trash/`
- * (partition swaps in flight).
+ * (partition swaps in flight). The marker file `_lakehouse-lake.json` says the folder is a
+ * lake the engine created: the engine reads, replaces or deletes nothing in a folder without it.
  */
 import * as path from 'path';
 import { TableDef } from '../schema';
@@ -11,14 +12,14 @@ import { TableDef } from '../schema';
 export const STATE_DIR = '_state';
 export const STAGING_DIR = '_staging';
 export const TRASH_DIR = '_trash';
+export const LAKE_MARKER = '_lakehouse-lake.json';
 
 export function tableDir(lake: string, table: TableDef): string {
   return path.join(lake, ...table.location.split('/'));
 }
 
-/** Glob of every data file of a table: one `*=*` level per partition key. */
-export function tableGlob(lake: string, table: TableDef): string {
-  return [tableDir(lake, table), ...table.partitionKeys.map(() => '*=*'), '*.parquet'].join('/');
+export function markerPath(lake: string): string {
+  return path.join(lake, LAKE_MARKER);
 }
 
 export function stateDir(lake: string): string {
