@@ -5,8 +5,8 @@
  *
  * Serialization rules (Pulumi serializes this provider object, with everything its methods
  * reference, into the `__provider` input and re-evaluates it in the dynamic-provider host):
- * - only TYPE imports at module level, except `evaluateCheckRow` from etl/checks, which is a
- *   local module and is captured by value (a small pure function);
+ * - only TYPE imports at module level, except the pure functions of etl/check-runtime.ts
+ *   (evaluating a result row, rendering the check window), captured by value;
  * - `@aws-sdk/client-athena` is required inside the functions that use it, and every client is
  *   created per call: a captured client or SDK module could not be serialized;
  * - nothing from `@pulumi/pulumi` is referenced at run time (it is a deployment-only module).
@@ -14,8 +14,8 @@
  */
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type * as dynamic from '@pulumi/pulumi/dynamic';
-import type { CheckKind, CheckStatus } from '../etl/checks';
-import { evaluateCheckRow } from '../etl/checks';
+import type { CheckKind, CheckStatus, CheckWindow } from '../etl/check-runtime';
+import { CHECK_KINDS, DEFAULT_WINDOW_DAYS, evaluateCheckRow, MAX_WINDOW_DAYS, renderCheckWindow, windowEndingAt } from '../etl/check-runtime';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs and outputs
@@ -26,7 +26,10 @@ export interface ValidationCheck {
   readonly id: string;
   readonly kind: CheckKind;
   readonly description: string;
-  /** Athena SQL with `<database>_<id>.<table>` names; unqualified names resolve in `database`. */
+  /**
+   * Athena SQL with `<database>_<id>.<table>` names; unqualified names resolve in `database`.
+   * `{{window.*}}` placeholders stay: the provider renders the window when it runs.
+   */
   readonly sql: string;
   /** QueryExecutionContext database (the gold database: the deliverable queries name gold tables unqualified). */
   readonly database: string;
@@ -51,6 +54,8 @@ export interface AthenaValidationInputs {
   readonly maxConcurrency: number;
   /** Deterministic hash of everything the checks depend on; a new value re-runs the checks. */
   readonly runToken: string;
+  /** UTC days, ending with the day the checks run, whose partitions the data checks read. @default 1 */
+  readonly windowDays?: number;
 }
 
 export interface CheckOutcome {
@@ -80,6 +85,10 @@ export interface ValidationSummary {
   readonly failed: number;
   readonly errored: number;
   readonly noData: number;
+  /** Observations that reported a figure (they never fail the run). */
+  readonly observations: number;
+  /** The days the data checks read (absent when no window was given to summarize). */
+  readonly window?: CheckWindow;
   readonly bytesScanned: number;
   readonly ranAt: string;
   readonly durationSeconds: number;
@@ -349,7 +358,7 @@ export async function runCheck(client: AthenaSender, check: ValidationCheck, inp
       return errorOutcome(attempts, executionId, bytesScanned, `expected exactly one result row (failures, rows_checked, observed), got ${rows.length}`);
     }
     const result = evaluateCheckRow(
-      { id: check.id, kind: check.kind, description: check.description, sql: check.sql },
+      { id: check.id, kind: check.kind, description: check.description },
       { failures: rows[0].failures, rows_checked: rows[0].rows_checked, observed: rows[0].observed },
     );
     return {
@@ -375,21 +384,23 @@ function describeError(error: unknown): string {
 /** Runs every check, at most `maxConcurrency` at a time; results keep the order of the checks. */
 export async function runValidation(inputs: AthenaValidationInputs, deps: RunDeps): Promise<{ results: CheckOutcome[]; summary: ValidationSummary }> {
   const startedAt = deps.now();
+  const window = windowEndingAt(startedAt, inputs.windowDays ?? DEFAULT_WINDOW_DAYS);
+  const checks = inputs.checks.map((check) => ({ ...check, sql: renderCheckWindow(check.sql, window) }));
   const client = deps.createClient(inputs.region);
   const results: CheckOutcome[] = new Array(inputs.checks.length);
   let next = 0;
   const worker = async () => {
-    while (next < inputs.checks.length) {
+    while (next < checks.length) {
       const index = next++;
-      results[index] = await runCheck(client, inputs.checks[index], inputs, deps);
+      results[index] = await runCheck(client, checks[index], inputs, deps);
     }
   };
   const workers = Math.max(1, Math.min(inputs.maxConcurrency, inputs.checks.length));
   await Promise.all(Array.from({ length: workers }, worker));
-  return { results, summary: summarize(results, inputs.runToken, startedAt, deps.now()) };
+  return { results, summary: summarize(results, inputs.runToken, startedAt, deps.now(), window) };
 }
 
-export function summarize(results: readonly CheckOutcome[], runToken: string, startedAt: number, finishedAt: number): ValidationSummary {
+export function summarize(results: readonly CheckOutcome[], runToken: string, startedAt: number, finishedAt: number, window?: CheckWindow): ValidationSummary {
   const count = (status: CheckStatus) => results.filter((r) => r.status === status).length;
   const failedChecks = results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.id);
   return {
@@ -399,6 +410,8 @@ export function summarize(results: readonly CheckOutcome[], runToken: string, st
     failed: count('fail'),
     errored: count('error'),
     noData: count('no-data'),
+    observations: count('observed'),
+    ...(window === undefined ? {} : { window }),
     bytesScanned: results.reduce((sum, r) => sum + r.bytesScanned, 0),
     ranAt: new Date(startedAt).toISOString(),
     durationSeconds: Math.round((finishedAt - startedAt) / 100) / 10,
@@ -428,7 +441,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_MAX_CONCURRENCY = 4;
 
 /** The inputs whose change re-runs the checks (everything but the serialized provider itself). */
-const COMPARED_INPUTS = ['region', 'workgroup', 'databases', 'checks', 'failOnError', 'timeoutSeconds', 'maxConcurrency', 'runToken'] as const;
+const COMPARED_INPUTS = ['region', 'workgroup', 'databases', 'checks', 'failOnError', 'timeoutSeconds', 'maxConcurrency', 'runToken', 'windowDays'] as const;
 
 /** Fills defaults and reports every invalid input as one failure naming the input and what was expected. */
 export function checkInputs(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: dynamic.CheckFailure[] } {
@@ -439,6 +452,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     failOnError: news.failOnError ?? true,
     timeoutSeconds: news.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     maxConcurrency: news.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    windowDays: news.windowDays ?? DEFAULT_WINDOW_DAYS,
   };
   for (const key of ['region', 'workgroup', 'runToken'] as const) {
     const v = inputs[key];
@@ -456,7 +470,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
   if (known(inputs.failOnError) && typeof inputs.failOnError !== 'boolean') {
     failures.push({ property: 'failOnError', reason: `failOnError: expected true or false, got ${JSON.stringify(inputs.failOnError)}` });
   }
-  for (const [key, max] of [['timeoutSeconds', 3600], ['maxConcurrency', 20]] as const) {
+  for (const [key, max] of [['timeoutSeconds', 3600], ['maxConcurrency', 20], ['windowDays', MAX_WINDOW_DAYS]] as const) {
     const v = inputs[key];
     if (known(v) && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)) {
       failures.push({ property: key, reason: `${key}: expected an integer from 1 to ${max}, got ${JSON.stringify(v)}` });
@@ -473,9 +487,16 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         if (typeof c?.id !== 'string' || !/^[a-z0-9_]+$/.test(c.id)) failures.push({ property: 'checks', reason: `${label}: expected a snake_case id` });
         else if (seen.has(c.id)) failures.push({ property: 'checks', reason: `${label}: duplicate check id` });
         else seen.add(c.id);
-        if (c?.kind !== 'data' && c?.kind !== 'structural') failures.push({ property: 'checks', reason: `${label}: expected kind 'data' or 'structural', got ${JSON.stringify(c?.kind)}` });
+        if (!CHECK_KINDS.includes(c?.kind as CheckKind)) failures.push({ property: 'checks', reason: `${label}: expected kind ${CHECK_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(c?.kind)}` });
         if (typeof c?.sql !== 'string' || c.sql.trim() === '') failures.push({ property: 'checks', reason: `${label}: expected non-empty sql` });
-        else if (/\{\{/.test(c.sql)) failures.push({ property: 'checks', reason: `${label}: sql still has a {{table}} placeholder; render it first` });
+        else if (/\{\{(?!\s*window\.)/.test(c.sql)) failures.push({ property: 'checks', reason: `${label}: sql still has a {{table}} placeholder; render it first` });
+        else {
+          try {
+            renderCheckWindow(c.sql, windowEndingAt(0, 1));
+          } catch (error) {
+            failures.push({ property: 'checks', reason: `${label}: ${(error as Error).message}` });
+          }
+        }
         if (typeof c?.database !== 'string' || c.database === '') failures.push({ property: 'checks', reason: `${label}: expected a database` });
       });
     }
@@ -564,5 +585,6 @@ function pickInputs(inputs: AthenaValidationInputs): AthenaValidationInputs {
     timeoutSeconds: inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     maxConcurrency: inputs.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     runToken: inputs.runToken,
+    windowDays: inputs.windowDays ?? DEFAULT_WINDOW_DAYS,
   };
 }

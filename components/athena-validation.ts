@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { CheckDefinition, CHECKS, queryChecks, renderCheckSql } from '../etl/checks';
+import { CheckDefinition, CHECKS, DEFAULT_WINDOW_DAYS, queryChecks, renderCheckSql } from '../etl/checks';
 import { TABLES } from '../etl/schema';
 import { loadQueries } from '../queries';
 import {
@@ -70,6 +70,13 @@ export interface AthenaValidationArgs {
    * @default 4
    */
   readonly maxConcurrency?: pulumi.Input<number>;
+  /**
+   * UTC days, ending with the day the checks run, whose partitions the data checks read
+   * (silver and gold by event day, bronze, quarantine and the ledger by source path day), so a
+   * check's cost does not grow with the lake.
+   * @default 1 (today)
+   */
+  readonly windowDays?: pulumi.Input<number>;
   /**
    * Any string folded into the runToken: change it to re-run the checks without a code change
    * (e.g. after the ETL job has loaded the first data).
@@ -160,6 +167,7 @@ export interface ValidationInputOptions {
   readonly failOnError?: boolean;
   readonly timeoutSeconds?: number;
   readonly maxConcurrency?: number;
+  readonly windowDays?: number;
   readonly trigger?: string;
   readonly projectRoot?: string;
 }
@@ -175,6 +183,7 @@ export function buildValidationInputs(opts: ValidationInputOptions): AthenaValid
     failOnError: opts.failOnError ?? true,
     timeoutSeconds: opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     maxConcurrency: opts.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    windowDays: opts.windowDays ?? DEFAULT_WINDOW_DAYS,
     runToken: computeRunToken(checks, opts.projectRoot ?? PROJECT_ROOT, opts.trigger ?? ''),
   };
 }
@@ -195,6 +204,10 @@ export function validationDiagnostics(
     const noData = summary.noData > 0 ? `; ${summary.noData} data checks found no data yet (they run again when the runToken or trigger changes)` : '';
     lines.push({ level: 'info', message: `Athena validation: ${summary.passed} of ${summary.checks} checks passed${noData}` });
   }
+  // Observations never fail the run: their figures are reported on their own lines.
+  for (const r of results ?? []) {
+    if (r.status === 'observed') lines.push({ level: 'info', message: `  [observed] ${r.id}: ${r.observed ?? ''}` });
+  }
   return lines;
 }
 
@@ -211,6 +224,7 @@ export class AthenaValidation extends pulumi.dynamic.Resource {
   declare public readonly failOnError: pulumi.Output<boolean>;
   declare public readonly timeoutSeconds: pulumi.Output<number>;
   declare public readonly maxConcurrency: pulumi.Output<number>;
+  declare public readonly windowDays: pulumi.Output<number>;
   declare public readonly runToken: pulumi.Output<string>;
   /** Per check: status, observed, failures, rowsChecked, bytesScanned, executionId, ranAt, message. */
   declare public readonly results: pulumi.Output<CheckOutcome[]>;
@@ -218,9 +232,9 @@ export class AthenaValidation extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: AthenaValidationArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs = pulumi
-      .all([args.region, args.workgroup, args.databases, args.failOnError, args.timeoutSeconds, args.maxConcurrency, args.trigger])
-      .apply(([region, workgroup, databases, failOnError, timeoutSeconds, maxConcurrency, trigger]) =>
-        buildValidationInputs({ region, workgroup, databases, checks: args.checks, failOnError, timeoutSeconds, maxConcurrency, trigger, projectRoot: args.projectRoot }),
+      .all([args.region, args.workgroup, args.databases, args.failOnError, args.timeoutSeconds, args.maxConcurrency, args.windowDays, args.trigger])
+      .apply(([region, workgroup, databases, failOnError, timeoutSeconds, maxConcurrency, windowDays, trigger]) =>
+        buildValidationInputs({ region, workgroup, databases, checks: args.checks, failOnError, timeoutSeconds, maxConcurrency, windowDays, trigger, projectRoot: args.projectRoot }),
       );
     super(
       provider,
@@ -233,6 +247,7 @@ export class AthenaValidation extends pulumi.dynamic.Resource {
         failOnError: inputs.failOnError,
         timeoutSeconds: inputs.timeoutSeconds,
         maxConcurrency: inputs.maxConcurrency,
+        windowDays: inputs.windowDays,
         runToken: inputs.runToken,
         // Outputs only: declared so that `this.results` / `this.summary` exist.
         results: undefined,
