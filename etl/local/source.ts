@@ -309,7 +309,8 @@ export async function readSourceLines(
       }
       let start = 0;
       for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-        if (partBytes === 0 && !overflow) take(chunk.subarray(start, nl), false);
+        if (nl === start && partBytes === 0 && !overflow && !keepBlank) atFileStart = false; // an empty line: nothing to keep
+        else if (partBytes === 0 && !overflow) take(chunk.subarray(start, nl), false);
         else {
           keep(chunk.subarray(start, nl));
           endLine();
