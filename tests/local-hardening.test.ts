@@ -17,7 +17,7 @@ import { localTableName, registerLakeViews, tableRowCounts } from '../etl/local/
 import { rollbackRun } from '../etl/local/partitions';
 import { LAKE_MARKER, TRASH_DIR } from '../etl/local/paths';
 import { runDeliverableQueries } from '../etl/local/queries';
-import { DEFAULT_READ_BOUNDS, readSourceLines, ReadBounds, scanSource } from '../etl/local/source';
+import { DEFAULT_READ_BOUNDS, ReadBounds, scanSource } from '../etl/local/source';
 import { acquireLock, loadState } from '../etl/local/state';
 import { manifest } from '../etl/manifest';
 import { bronzeFileLedger, silverEvents } from '../etl/schema';
