@@ -340,6 +340,15 @@ export function duckDbType(type: LogicalType): string {
   }
 }
 
+/**
+ * The DuckDB type a column is written to Parquet as. Timestamps are instants (UTC), so they are
+ * written as TIMESTAMPTZ: INT64 microseconds adjusted to UTC, exactly what Spark writes for its
+ * TIMESTAMP type (etl/glue sets spark.sql.parquet.outputTimestampType to TIMESTAMP_MICROS).
+ */
+export function duckDbParquetType(type: LogicalType): string {
+  return type === 'timestamp' ? 'TIMESTAMPTZ' : duckDbType(type);
+}
+
 /** Glue/Hive catalog spelling of a logical type (the schema's own spelling). */
 export function glueType(type: LogicalType): string {
   return type;

@@ -17,15 +17,16 @@ If step 1 itself fails (a corrupt object fails the bookmarked read before any fi
 known), the batch falls back to "objects under the source path that the file ledger has not
 recorded", so a corrupt file can never block the pipeline.
 """
-import gzip
+import base64
 import re
 import zlib
 
+from job_args import DEFAULT_BOUNDS
 from lake_layout import LayoutError, format_partition_value, join_uri
 
 # Column names of the two input views: the contract written in etl/manifest.json `inputs`.
-BATCH_FILES_COLUMNS = ("source_file", "ingested_at", "read_error")
-BATCH_LINES_COLUMNS = ("source_file", "line")
+BATCH_FILES_COLUMNS = ("source_file", "ingested_at", "read_error", "read_problem")
+BATCH_LINES_COLUMNS = ("source_file", "line", "line_problem")
 
 # The view builders, keyed by the names etl/manifest.json `inputs` uses. The engine refuses to
 # run when the manifest asks for a view this module cannot build (or the other way round).
@@ -46,9 +47,12 @@ class InputError(RuntimeError):
     """The batch could not be assembled."""
 
 
+S3_SCHEMES = ("s3://", "s3a://", "s3n://")
+
+
 def split_s3_uri(uri):
     """('bucket', 'key/prefix') of an s3://, s3a:// or s3n:// URI."""
-    for scheme in ("s3://", "s3a://", "s3n://"):
+    for scheme in S3_SCHEMES:
         if uri.startswith(scheme):
             rest = uri[len(scheme):]
             bucket, _, key = rest.partition("/")
@@ -58,52 +62,153 @@ def split_s3_uri(uri):
     raise InputError("'%s' is not an S3 URI: expected s3://bucket/key" % uri)
 
 
-def relative_key(uri):
-    """Key of an object relative to its bucket root, the lineage value source_file holds."""
-    return split_s3_uri(uri)[1]
+def normalize_uri(uri):
+    """One spelling per object: s3a:// and s3n:// become s3://, Hadoop's file:/x becomes file:///x."""
+    for scheme in S3_SCHEMES[1:]:
+        if uri.startswith(scheme):
+            return "s3://" + uri[len(scheme):]
+    if uri.startswith("file:") and not uri.startswith("file:///"):
+        return "file:///" + uri[len("file:"):].lstrip("/")
+    return uri
 
 
-def decode_lines(raw):
-    """Lines of decompressed bytes without their terminator (LF or CRLF), blank lines kept.
-
-    A final terminator does not start an extra empty line. Bytes that are not UTF-8 are replaced
-    (U+FFFD) so the line still reaches the SQL, which quarantines what it cannot parse.
-    """
-    text = raw.decode("utf-8", errors="replace")
-    if text == "":
-        return []
-    parts = text.split("\n")
-    if parts[-1] == "":
-        parts.pop()
-    return [p[:-1] if p.endswith("\r") else p for p in parts]
+def source_root(source_path):
+    """The URI that source_file keys are relative to: the bucket root on S3 (keys such as
+    events/year=...), the folder that holds events/ for a local source folder."""
+    uri = normalize_uri(source_path)
+    if uri.startswith("s3://"):
+        return "s3://%s/" % split_s3_uri(uri)[0]
+    folder = uri.rstrip("/") + "/"
+    return folder[: -len("events/")] if folder.endswith("/events/") else folder
 
 
-def gunzip_lines(content):
-    """(lines, None) for a readable gzip object, ([], 'why') for one that cannot be read.
+def relative_key(uri, root=None):
+    """Key of an object relative to the source root (the bucket root by default): the lineage
+    value source_file holds."""
+    uri = normalize_uri(uri)
+    if root is None:
+        return split_s3_uri(uri)[1]
+    root = normalize_uri(root)
+    if not uri.startswith(root):
+        raise InputError("'%s' is not under the source root '%s'" % (uri, root))
+    return uri[len(root):]
 
-    A file is read completely or not at all: a truncated object yields no partial lines, so a
-    file is never half in silver and half missing. As in etl/local/source.ts, a 0-byte object is
-    an empty file (no lines), and the error text starts with "cannot decompress: " (the rest is
-    the decompressor's own wording, which differs between zlib builds).
-    """
+
+# Bounds of one source file, so no content can exhaust a worker's memory; past a bound the file
+# or the line is quarantined with its own reason and the rest of the batch goes on. The local
+# engine (etl/local/source.ts) applies the same defaults.
+DEFAULT_MAX_LINE_BYTES = DEFAULT_BOUNDS["max_line_bytes"]
+DEFAULT_MAX_FILE_BYTES = DEFAULT_BOUNDS["max_file_bytes"]
+_READ_CHUNK = 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+def _gunzip_chunks(content, max_file_bytes):
+    """Decompressed chunks of every gzip member of `content`, at most max_file_bytes in all."""
+    data = bytes(content)
+    total = 0
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        pending = data
+        while pending and not inflater.eof:
+            chunk = inflater.decompress(pending, _READ_CHUNK)
+            pending = inflater.unconsumed_tail
+            total += len(chunk)
+            if total > max_file_bytes:
+                raise FileTooLarge()
+            if chunk:
+                yield chunk
+        if not inflater.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        tail = inflater.flush()
+        if tail:
+            total += len(tail)
+            if total > max_file_bytes:
+                raise FileTooLarge()
+            yield tail
+        # A further gzip member may follow (concatenated gzip files are one valid gzip file).
+        data = inflater.unused_data
+        if data and not data.startswith(b"\x1f\x8b"):
+            raise OSError("trailing garbage after the last gzip member")
+
+
+def _classify_line(raw, max_line_bytes):
+    """(text, line_problem) of one line's bytes without its terminator."""
+    if len(raw) > max_line_bytes:
+        return base64.b64encode(raw[:max_line_bytes]).decode("ascii"), "line_too_long"
     try:
-        raw = gzip.decompress(bytes(content))
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode("ascii"), "bad_encoding"
+
+
+def split_lines(chunks, max_line_bytes):
+    """(text, line_problem) of every line of the decompressed byte chunks, blank lines kept.
+
+    Lines end at LF; a CR before it is dropped; a final terminator does not start an extra
+    line; a UTF-8 byte order mark at the start of the file is not part of the first line. A line
+    longer than max_line_bytes keeps only its first max_line_bytes bytes (line_too_long), so
+    memory stays bounded whatever the input; a line that is not valid UTF-8 keeps its exact bytes
+    in base64 (bad_encoding).
+    """
+    buffer = b""
+    overflow = None  # the bounded prefix of a line that is already too long
+    first = True
+    for chunk in chunks:
+        if first:
+            first = False
+            chunk = chunk[len(_BOM):] if chunk.startswith(_BOM) else chunk
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end == -1 else chunk[start:end]
+            if overflow is not None:
+                overflow = (overflow + piece)[: max_line_bytes + 1]
+            else:
+                buffer += piece
+                if len(buffer) > max_line_bytes + 1:
+                    overflow, buffer = buffer[: max_line_bytes + 1], b""
+            if end == -1:
+                break
+            raw = overflow if overflow is not None else buffer
+            yield _classify_line(raw[:-1] if raw.endswith(b"\r") and overflow is None else raw, max_line_bytes)
+            buffer, overflow = b"", None
+            start = end + 1
+    if overflow is not None:
+        yield _classify_line(overflow, max_line_bytes)
+    elif buffer:
+        yield _classify_line(buffer[:-1] if buffer.endswith(b"\r") else buffer, max_line_bytes)
+
+
+def read_source_file(content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+    """(lines, read_problem, read_error) of one source object; lines are (text, line_problem).
+
+    A file is read completely or not at all: a truncated or oversized object yields no lines, so
+    a file is never half in silver and half missing. As in etl/local/source.ts, a 0-byte object
+    is an empty file (no lines), and the error text starts with "cannot decompress: " (the rest
+    is the decompressor's own wording, which differs between zlib builds).
+    """
+    if len(content) == 0:
+        return [], None, None
+    try:
+        return list(split_lines(_gunzip_chunks(content, max_file_bytes), max_line_bytes)), None, None
+    except FileTooLarge:
+        return [], "file_too_large", "decompressed size exceeds %d bytes" % max_file_bytes
     except (OSError, EOFError, zlib.error) as err:
-        return [], "cannot decompress: %s: %s" % (type(err).__name__, err)
-    return decode_lines(raw), None
+        return [], "corrupt_file", "cannot decompress: %s: %s" % (type(err).__name__, err)
 
 
-def explode_file(path, content):
-    """Records of one source object: ('file', key, read_error) then ('line', key, text) per line."""
-    key = relative_key(path)
-    lines, error = gunzip_lines(content)
-    yield ("file", key, error)
-    for line in lines:
-        yield ("line", key, line)
-
-
-def _explode_row(row):
-    return explode_file(row["path"], row["content"])
+def explode_file(key, content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_bytes=DEFAULT_MAX_FILE_BYTES):
+    """Records of one source object: ('file', key, read_error, read_problem) then
+    ('line', key, text, line_problem) per line."""
+    lines, problem, error = read_source_file(content, max_line_bytes, max_file_bytes)
+    yield ("file", key, error, problem)
+    for text, line_problem in lines:
+        yield ("line", key, text, line_problem)
 
 
 def discover_bookmarked_files(glue_context, source_path):
@@ -142,13 +247,7 @@ def source_key_problem(key, path_layout):
 
 def list_source_files(storage, prefix_uris):
     """URIs of every .jsonl.gz object under the given prefixes (sorted)."""
-    found = set()
-    for prefix in prefix_uris:
-        bucket, _ = split_s3_uri(prefix)
-        for key in storage.list_keys(prefix):
-            if key.endswith(".jsonl.gz"):
-                found.add("s3://%s/%s" % (bucket, key))
-    return sorted(found)
+    return sorted({normalize_uri(uri) for prefix in prefix_uris for uri in storage.list_uris(prefix) if uri.endswith(".jsonl.gz")})
 
 
 def backfill_prefixes(source_path, first_day, last_day):
@@ -163,23 +262,34 @@ def backfill_prefixes(source_path, first_day, last_day):
     return prefixes
 
 
-def build_input_views(spark, file_uris, ingested_at):
+RECORDS_SCHEMA = "kind STRING, source_file STRING, text STRING, problem STRING"
+
+
+def build_input_views(spark, file_uris, ingested_at, root, max_line_bytes=DEFAULT_MAX_LINE_BYTES,
+                      max_file_bytes=DEFAULT_MAX_FILE_BYTES, unread_files=()):
     """Registers batch_files and batch_lines for the given objects; returns the view names.
 
-    The records are cached because both views come from one decompression pass.
+    Each object is decompressed once, in the task that reads it; the records are cached because
+    both views come from that one pass. source_file is the object's key relative to `root`.
+    unread_files: (key, read_problem, read_error) of files that are in the batch only to be
+    reported (changed or unreadable): nothing of their content is read.
     """
-    binary = spark.read.format("binaryFile").load(list(file_uris))
-    records = spark.createDataFrame(
-        binary.select("path", "content").rdd.flatMap(_explode_row),
-        "kind STRING, source_file STRING, text STRING",
-    ).cache()
+    def explode(row):
+        return explode_file(relative_key(row["path"], root), row["content"], max_line_bytes, max_file_bytes)
+
+    records = spark.createDataFrame([("file", key, error, problem) for key, problem, error in unread_files], RECORDS_SCHEMA)
+    if file_uris:
+        binary = spark.read.format("binaryFile").load(list(file_uris))
+        records = records.unionByName(spark.createDataFrame(binary.select("path", "content").rdd.flatMap(explode), RECORDS_SCHEMA))
+    records = records.cache()
     stamp = ingested_at.strftime("%Y-%m-%d %H:%M:%S.%f")
     records.where("kind = 'file'").selectExpr(
         "source_file",
         "CAST('%s' AS TIMESTAMP) AS ingested_at" % stamp,
         "text AS read_error",
+        "problem AS read_problem",
     ).createOrReplaceTempView("batch_files")
-    records.where("kind = 'line'").selectExpr("source_file", "text AS line").createOrReplaceTempView("batch_lines")
+    records.where("kind = 'line'").selectExpr("source_file", "text AS line", "problem AS line_problem").createOrReplaceTempView("batch_lines")
     return list(INPUT_VIEWS)
 
 
@@ -198,4 +308,4 @@ def unrecorded_files(spark, storage, source_path, ledger, lake_path):
     if storage.exists(base):
         rows = spark.read.schema(ledger.ddl()).option("basePath", base).parquet(base).select("source_file").distinct().collect()
         recorded = {r["source_file"] for r in rows}
-    return [uri for uri in listed if relative_key(uri) not in recorded]
+    return [uri for uri in listed if relative_key(uri, source_root(source_path)) not in recorded]

@@ -23,7 +23,12 @@ REQUIRED_ARGS = {
 OPTIONAL_ARGS = {
     "backfill_from": "first source day to reprocess, yyyy-MM-dd (with --backfill_to)",
     "backfill_to": "last source day to reprocess, yyyy-MM-dd (with --backfill_from)",
+    "max_line_bytes": "the longest line read as a record, in bytes (a positive integer); longer lines are quarantined as line_too_long",
+    "max_file_bytes": "the most decompressed bytes read from one source file (a positive integer); a larger file is quarantined as file_too_large",
 }
+
+# Defaults of the optional bounds (the local engine uses the same).
+DEFAULT_BOUNDS = {"max_line_bytes": 1024 * 1024, "max_file_bytes": 4 * 1024 * 1024 * 1024}
 
 S3_ARGS = ("source_path", "lake_path", "etl_path", "TempDir")
 
@@ -37,8 +42,11 @@ def _present(argv, name):
     return any(a == flag or a.startswith(flag + "=") for a in argv)
 
 
-def resolve_args(argv, get_resolved_options):
-    """Validated arguments as a dict; raises ArgumentError naming every bad or missing flag."""
+def resolve_args(argv, get_resolved_options, schemes=("s3://",)):
+    """Validated arguments as a dict; raises ArgumentError naming every bad or missing flag.
+
+    `schemes`: the URI schemes the location arguments may use (s3:// on Glue; the local Spark
+    adapter passes file://)."""
     missing = [n for n in REQUIRED_ARGS if not _present(argv, n)]
     if missing:
         raise ArgumentError(
@@ -49,14 +57,23 @@ def resolve_args(argv, get_resolved_options):
     args = dict(get_resolved_options(argv, names))
     for name in S3_ARGS:
         value = args.get(name) or ""
-        if not value.startswith("s3://") or len(value) <= len("s3://"):
+        if not any(value.startswith(scheme) and len(value) > len(scheme) for scheme in schemes):
             raise ArgumentError("job argument --%s: expected %s, got '%s'" % (name, REQUIRED_ARGS[name], value))
         args[name] = value if value.endswith("/") else value + "/"
     for name in REQUIRED_ARGS:
         if not args.get(name):
             raise ArgumentError("job argument --%s is empty: expected %s" % (name, REQUIRED_ARGS[name]))
     args["backfill"] = _backfill_range(args)
+    for name, default in DEFAULT_BOUNDS.items():
+        args[name] = _positive_int(args, name) if name in args else default
     return args
+
+
+def _positive_int(args, name):
+    text = str(args[name])
+    if not text.isdigit() or int(text) < 1:
+        raise ArgumentError("job argument --%s: expected %s, got '%s'" % (name, OPTIONAL_ARGS[name], text))
+    return int(text)
 
 
 def _parse_day(args, name):

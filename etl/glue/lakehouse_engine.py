@@ -28,7 +28,7 @@ from batch_input import (
     list_source_files,
     relative_key,
     source_key_problem,
-    split_s3_uri,
+    source_root,
     unrecorded_files,
 )
 from job_args import resolve_args
@@ -45,6 +45,9 @@ SPARK_SETTINGS = (
     # An overwrite replaces only the partitions present in the written DataFrame.
     ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
     ("spark.sql.parquet.compression.codec", PARQUET_CODEC),
+    # Timestamps as INT64 microseconds, the Parquet type every reader (Athena, Trino, DuckDB) maps
+    # to a timestamp and the one the local DuckDB engine writes; Spark's default is legacy INT96.
+    ("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"),
     # Partition values read back stay text ("03" is not turned into 3); the read projection then
     # casts every column to its tables.json type.
     ("spark.sql.sources.partitionColumnTypeInference.enabled", "false"),
@@ -110,7 +113,11 @@ def _quoted(names):
 class LakehouseRun:
     """One run of the job; see the module docstring for the order of effects."""
 
-    def __init__(self, spark, glue_context, job, storage, cloudwatch, log=print, clock=None):
+    def __init__(self, spark, glue_context, job, storage, cloudwatch, log=print, clock=None, batch_source=None, arg_schemes=("s3://",)):
+        """batch_source: None on Glue (the job bookmark chooses the files); the local Spark
+        adapter passes an object with files_to_read() (URIs), unread_files() ((key, read_problem,
+        read_error) of files only reported) and mode instead. cloudwatch: None sends no
+        metrics (the log line still has every figure)."""
         self.spark = spark
         self.glue_context = glue_context
         self.job = job
@@ -118,6 +125,8 @@ class LakehouseRun:
         self.cloudwatch = cloudwatch
         self.log = log
         self.clock = clock or SystemClock()
+        self.batch_source = batch_source
+        self.arg_schemes = arg_schemes
         # Table id -> partition folder URIs its pending merge read (register_existing).
         self.read_partitions = {}
 
@@ -125,8 +134,9 @@ class LakehouseRun:
 
     def run(self, argv, get_resolved_options):
         started = self.clock.monotonic()
-        args = resolve_args(argv, get_resolved_options)
+        args = resolve_args(argv, get_resolved_options, self.arg_schemes)
         self.args = args
+        self.source_root = source_root(args["source_path"])
         self.job.init(args["JOB_NAME"], {k: v for k, v in args.items() if k != "backfill"})
         configure_spark(self.spark)
         self.tables = load_tables(json.loads(self.storage.read_text(join_uri(args["etl_path"], "tables.json"))))
@@ -136,7 +146,8 @@ class LakehouseRun:
         self.staging_root = join_uri(args["TempDir"], "lakehouse-staging", ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8])
 
         files, mode = self.select_batch(args)
-        if not files:
+        unread = self.batch_source.unread_files() if self.batch_source is not None else []
+        if not files and not unread:
             summary = run_report.build_summary(
                 args["JOB_NAME"], mode, 0,
                 {run_report.METRICS_VIEW: [{column: 0 for column, _ in run_report.METRIC_COLUMNS.values()}]},
@@ -146,10 +157,10 @@ class LakehouseRun:
             self.finish(summary)
             return summary
 
-        build_input_views(self.spark, files, ingested_at)
+        build_input_views(self.spark, files, ingested_at, self.source_root, args["max_line_bytes"], args["max_file_bytes"], unread)
         reports, partitions, seconds = self.run_steps(manifest)
         summary = run_report.build_summary(
-            args["JOB_NAME"], mode, len(files), reports, partitions, seconds, self.clock.monotonic() - started
+            args["JOB_NAME"], mode, len(files) + len(unread), reports, partitions, seconds, self.clock.monotonic() - started
         )
         self.finish(summary)
         return summary
@@ -162,7 +173,7 @@ class LakehouseRun:
         path_layout = self.tables[BRONZE_TABLE_ID]
         kept = []
         for uri in files:
-            problem = source_key_problem(relative_key(uri), path_layout)
+            problem = source_key_problem(relative_key(uri, self.source_root), path_layout)
             if problem:
                 self.log(json.dumps({"event": "source_file_ignored", "file": uri, "reason": problem}))
             else:
@@ -171,6 +182,8 @@ class LakehouseRun:
 
     def candidate_files(self, args):
         """(source object URIs, how they were chosen)."""
+        if self.batch_source is not None:
+            return self.batch_source.files_to_read(), self.batch_source.mode
         if args["backfill"]:
             first, last = args["backfill"]
             return list_source_files(self.storage, backfill_prefixes(args["source_path"], first, last)), "backfill"
@@ -250,13 +263,12 @@ class LakehouseRun:
         if list(keys) == names:
             return list(prefixes)
         base = layout.base_uri(self.args["lake_path"]) + "/"
-        bucket_root = base[: len(base) - len(split_s3_uri(base)[1])]
         folders = set()
         for prefix in prefixes:
-            for key in self.storage.list_keys(prefix):
+            for uri in self.storage.list_uris(prefix):
                 # Only objects inside a full partition folder count; markers such as
                 # "event_hour=1_$folder$" or a stray _SUCCESS name no partition.
-                parts = (bucket_root + key)[len(base):].split("/")
+                parts = uri[len(base):].split("/")
                 segments = parts[: len(names)]
                 if len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(segments, names)):
                     folders.add(base + "/".join(segments) + "/")
@@ -273,8 +285,10 @@ class LakehouseRun:
         partitions were replaced or deleted."""
         keys = layout.partition_key_names
         read = self.read_partitions.pop(layout.id, [])
-        # Cached: the result is computed once for counting its partitions and once for writing.
-        df = self.spark.table(name).selectExpr(*layout.write_projection()).cache()
+        # One file per partition and batch (rows of a partition meet in one task), so the file
+        # count grows with batches, not with the cluster's task count. Cached: the result is
+        # computed once for counting its partitions and once for writing.
+        df = self.spark.table(name).selectExpr(*layout.write_projection()).repartition(*_quoted(keys)).cache()
         try:
             touched = df.selectExpr(*_quoted(keys)).distinct().collect()
             if not touched:
@@ -305,7 +319,8 @@ class LakehouseRun:
         """Log line, metrics, then the bookmark commit (the very last effect of a run)."""
         self.log(run_report.log_line(summary))
         try:
-            run_report.publish(self.cloudwatch, self.args["metrics_namespace"], summary)
+            if self.cloudwatch is not None:
+                run_report.publish(self.cloudwatch, self.args["metrics_namespace"], summary)
         except Exception as err:  # the tables are written: a metrics outage must not replay the batch
             self.log(json.dumps({"event": "metrics_not_sent", "error": "%s: %s" % (type(err).__name__, err)}))
         self.job.commit()

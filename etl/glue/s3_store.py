@@ -28,13 +28,13 @@ class S3Store:
         page = self._s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
         return page.get("KeyCount", 0) > 0
 
-    def list_keys(self, prefix_uri):
-        """Every object key under the prefix."""
+    def list_uris(self, prefix_uri):
+        """URI (s3://bucket/key) of every object under the prefix."""
         bucket, key = split_s3_uri(prefix_uri)
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=key):
             for obj in page.get("Contents", []):
-                yield obj["Key"]
+                yield "s3://%s/%s" % (bucket, obj["Key"])
 
     def delete_prefix(self, prefix_uri):
         """Deletes every object under the folder prefix; returns how many were deleted.

@@ -149,6 +149,9 @@ class FakeDataFrame:
                 rows.append(r)
         return self._derive(rows, self.label, self.columns)
 
+    def repartition(self, *cols):
+        return self
+
     def cache(self):
         self.spark.recorder.add("cache", label=self.label)
         return self
@@ -353,15 +356,13 @@ class FakeStorage:
         self.recorder.add("exists", uri=prefix, found=found)
         return found
 
-    def list_keys(self, prefix):
+    def list_uris(self, prefix):
         self.recorder.add("list", uri=prefix)
-        bucket_root = prefix.split("/", 3)
-        root = "/".join(bucket_root[:3]) + "/"
         # A lake partition folder holds one (stand-in) parquet object.
         objects = list(self.spark.source_objects) + [folder + LAKE_OBJECT for folder in self.spark.lake]
         for uri in sorted(objects):
             if uri.startswith(prefix):
-                yield uri[len(root):]
+                yield uri
 
     def delete_prefix(self, prefix):
         """Removes the lake partition folders under the prefix, as S3Store.delete_prefix does

@@ -1,0 +1,134 @@
+/**
+ * The Spark engine for a local lake: the Glue job's own Python engine (etl/glue) on a local
+ * SparkSession, driven like the DuckDB engine (etl/local/engine.ts).
+ *
+ * This module does what the job bookmark does on Glue: it takes the lake's run lock, picks the
+ * new source files from the lake's processed-files state, hands them to etl/spark/local_run.py
+ * with the pipeline files (manifest, SQL, tables.json rendered from etl/schema.ts), and commits
+ * the state only after that process succeeded. Both engines therefore write the same layout and
+ * the same state, and either can continue a lake the other started.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { manifest as defaultManifest, sqlPath } from '../manifest';
+import { tablesDocument } from '../schema';
+import { emptySummary, RunOptions, RunSummary } from '../local/engine';
+import { stagingDir } from '../local/paths';
+import { scanSource } from '../local/source';
+import { acquireLock, loadState, saveState } from '../local/state';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const LOCAL_RUN = path.join(__dirname, 'local_run.py');
+export const SETUP_COMMAND = 'npm run setup:spark';
+
+/** The Spark environment is missing: the message names the setup command (exit 2 in the CLI). */
+export class SparkUnavailableError extends Error {}
+
+/** The virtual environment's Python, or why the Spark engine cannot run here. */
+export function sparkPython(): { python: string } | { problem: string } {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) return { problem: `no Python environment at ${path.join(ROOT, '.venv')}` };
+  if (!fs.existsSync(path.join(ROOT, '.venv', '.requirements.sha256'))) return { problem: `${path.join(ROOT, '.venv')} was not completed by the setup` };
+  return { python };
+}
+
+export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary> {
+  const env = sparkPython();
+  if ('problem' in env) throw new SparkUnavailableError(`Spark engine unavailable (${env.problem}): run \`${SETUP_COMMAND}\` first`);
+  const log = opts.log ?? (() => undefined);
+  fs.mkdirSync(opts.lake, { recursive: true });
+  const release = acquireLock(opts.lake);
+  const now = opts.now ?? new Date();
+  const runId = `${now.toISOString().replace(/[-:.]/g, '')}-${process.pid}-spark`;
+  const staging = stagingDir(opts.lake, runId);
+  try {
+    const state = loadState(opts.lake);
+    const scan = scanSource(opts.source, state);
+    for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
+    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed`);
+    if (scan.batch.length === 0) return emptySummary();
+
+    const spec = {
+      source: path.resolve(opts.source),
+      lake: path.resolve(opts.lake),
+      etl: writePipelineFiles(path.join(staging, 'etl')),
+      temp: path.join(path.resolve(staging), 'temp'),
+      files: scan.batch.map((f) => ({ key: f.key, readProblem: f.readProblem, readError: f.readError })),
+      now: now.toISOString(),
+      maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    };
+    const specFile = path.join(staging, 'spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(spec));
+    const result = await runPython(env.python, [LOCAL_RUN, '--spec', specFile], log);
+    const output = JSON.parse(result) as Record<string, unknown>;
+    const summary = toRunSummary(output);
+    const unreadable = new Set((output.unreadable_files ?? []) as string[]);
+
+    const processedAt = now.toISOString();
+    const files = { ...state.files };
+    for (const f of scan.batch) files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: unreadable.has(f.key), processedAt };
+    saveState(opts.lake, { version: 1, files });
+    return summary;
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+    release();
+  }
+}
+
+const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** manifest.json, its SQL files and tables.json in one folder, laid out as EtlPipeline uploads them. */
+function writePipelineFiles(dir: string): string {
+  const m = defaultManifest;
+  fs.mkdirSync(path.join(dir, 'sql'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
+  fs.writeFileSync(path.join(dir, 'tables.json'), JSON.stringify(tablesDocument()));
+  for (const step of m.steps) if (step.sql) fs.copyFileSync(sqlPath(step), path.join(dir, step.sql));
+  return path.resolve(dir);
+}
+
+/** Runs the Python adapter; resolves with its last stdout line (the run's JSON summary). */
+function runPython(python: string, args: string[], log: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    let out = '';
+    let errTail = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      errTail = (errTail + d).slice(-20000);
+      for (const line of d.split('\n')) if (line.trim()) log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(last);
+      else reject(new Error(`Spark engine failed (exit ${code}): ${lastMeaningfulLine(errTail)}`));
+    });
+  });
+}
+
+function lastMeaningfulLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('File "'));
+  return lines.filter((l) => /Error|Exception|lakehouse-spark/.test(l)).pop() ?? lines.pop() ?? 'no output';
+}
+
+/** The Python run summary (etl/glue/run_report.py build_summary) as the engines' RunSummary. */
+function toRunSummary(s: Record<string, unknown>): RunSummary {
+  const n = (v: unknown) => Number(v ?? 0);
+  const summary = emptySummary();
+  summary.batchFiles = n(s.files_read);
+  summary.linesRead = n(s.lines_read);
+  const metrics = (s.run_metrics ?? {}) as Record<string, unknown>;
+  summary.bronzeRows = n(metrics.bronze_rows);
+  summary.silverRowsAdded = n(s.silver_rows_added);
+  summary.duplicatesDropped = n(s.duplicates_dropped);
+  summary.recordsQuarantined = n(s.records_quarantined);
+  summary.corruptFiles = n(s.corrupt_files);
+  summary.quarantinedByReason = Object.fromEntries(Object.entries((s.quarantined_by_reason ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
+  summary.partitionsRewritten = Object.fromEntries(Object.entries((s.partitions_rewritten ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
+  summary.stepSeconds = Object.fromEntries(Object.entries((s.step_seconds ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
+  return summary;
+}
