@@ -32,7 +32,7 @@ export interface StackConfig {
   readonly minEvents: number;
   readonly maxEvents: number;
   readonly duplicateRate: number;
-  /** Glue cron expression, or undefined when the ETL is started by hand only. */
+  /** EventBridge schedule of the ETL starter's checks, or undefined when the ETL is started by hand only. */
   readonly etlSchedule: string | undefined;
   readonly glueVersion: string;
   readonly workerType: string;
@@ -42,11 +42,15 @@ export interface StackConfig {
   readonly bytesScannedCutoffPerQuery: number;
   readonly sourceRetentionDays: number;
   readonly destroyData: boolean;
+  /** Adopt buckets an earlier destroy kept (same names, this account) instead of creating them. */
+  readonly adoptKeptBuckets: boolean;
   /** Optional e-mail subscribed to the failed-run topic (the subscription must be confirmed). */
   readonly alarmEmail: string | undefined;
   /** How the post-deploy Athena validation behaves (components/athena-validation.ts). */
   readonly validation: ValidationMode;
   readonly validationTimeoutSeconds: number;
+  /** Seconds the validation waits for a running Glue job run to finish before it reads the lake. */
+  readonly validationJobWaitSeconds: number;
   /** Any text folded into the validation runToken: change it to re-run the checks (e.g. once data has landed). */
   readonly validationTrigger: string;
 }
@@ -71,9 +75,11 @@ export const CONFIG_DEFAULTS = {
   bytesScannedCutoffPerQuery: 10737418240,
   sourceRetentionDays: 30,
   destroyData: false,
+  adoptKeptBuckets: true,
   alarmEmail: '',
   validation: 'enabled',
   validationTimeoutSeconds: 300,
+  validationJobWaitSeconds: 1800,
   validationTrigger: '',
 } as const;
 
@@ -152,8 +158,8 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
   if (maxEvents < minEvents) fail('maxEvents', `at least minEvents (${minEvents})`, String(maxEvents));
 
   const etlScheduleRaw = readString(src, 'etlSchedule').trim();
-  if (etlScheduleRaw !== 'off' && !CRON.test(etlScheduleRaw)) {
-    fail('etlSchedule', "a Glue cron expression such as cron(0/15 * * * ? *), or 'off'", etlScheduleRaw);
+  if (etlScheduleRaw !== 'off' && !RATE.test(etlScheduleRaw) && !CRON.test(etlScheduleRaw)) {
+    fail('etlSchedule', "an EventBridge schedule such as cron(0/15 * * * ? *) or rate(15 minutes), or 'off'", etlScheduleRaw);
   }
 
   const glueVersion = readString(src, 'glueVersion').trim();
@@ -193,9 +199,11 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
     bytesScannedCutoffPerQuery: readInteger(src, 'bytesScannedCutoffPerQuery', MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     sourceRetentionDays: readInteger(src, 'sourceRetentionDays', 1, 3650),
     destroyData: readBoolean(src, 'destroyData'),
+    adoptKeptBuckets: readBoolean(src, 'adoptKeptBuckets'),
     alarmEmail: alarmEmail === '' ? undefined : alarmEmail,
     validation,
     validationTimeoutSeconds: readInteger(src, 'validationTimeoutSeconds', 1, 3600),
+    validationJobWaitSeconds: readInteger(src, 'validationJobWaitSeconds', 0, 7200),
     validationTrigger: readString(src, 'validationTrigger'),
   };
 }

@@ -18,6 +18,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { componentType, withFormerTypes } from './resource-types';
 
 /** The namespace the Glue job publishes its run metrics to (team contract). */
 export const ETL_METRICS_NAMESPACE = 'Lakehouse/ETL';
@@ -215,7 +216,7 @@ export class OperationsDashboard extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: OperationsDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:monitoring:OperationsDashboard', name, {}, opts);
+    super(componentType('OperationsDashboard'), name, {}, withFormerTypes('OperationsDashboard', opts));
 
     const body = pulumi
       .all([args.generatorFunctionName, args.glueJobName, args.athenaWorkgroupName, args.alarmArns ?? []])

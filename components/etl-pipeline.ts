@@ -1,14 +1,17 @@
 /**
  * EtlPipeline: the Glue job that turns raw files into bronze, silver, quarantine and gold.
  *
- * - uploads the job's code to s3://<analytics>/etl/: glue/job.py (the script), the other
- *   glue/*.py modules (passed with --extra-py-files), manifest.json, tables.json (rendered from
- *   etl/schema.ts) and every SQL file the manifest names;
- * - the Glue job (glueetl, Python 3, bookmarks on, one run at a time, metrics and continuous
- *   logs on) with every path and database as a job argument: nothing in the code names an
+ * - uploads the job's code to s3://<analytics>/etl/<code version>/: glue/job.py (the script),
+ *   the other glue/*.py modules (passed with --extra-py-files), manifest.json, tables.json
+ *   (rendered from etl/schema.ts) and every SQL file the manifest names. The version is the
+ *   content hash of the whole bundle, so a run reads one version whole: an upload of new code
+ *   writes new keys and never changes the files a running job is reading;
+ * - the Glue job (glueetl, Python 3, bookmarks on, one run at a time with further runs queued,
+ *   metrics on) with every path and database as a job argument: nothing in the code names an
  *   account, bucket or database;
- * - a scheduled trigger (or none when the schedule is off);
- * - failed-run alerting (see `FailureAlarm` below for why it is built this way).
+ * - the EtlStarter (or nothing when the schedule is off): a scheduled check that starts the
+ *   job only when new source files have landed;
+ * - failed-run alerting (see the comment above the rule for why it is built this way).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -17,12 +20,30 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ETL_DIR, Manifest, sqlFiles, validateManifest } from '../etl/manifest';
 import { DatabaseLayer, tablesDocument } from '../etl/schema';
+import { EtlStarter } from './etl-starter';
 import { names } from './naming';
 import { gluePolicy, RoleChoice, roleArnFor } from './roles';
+import { componentType, withFormerTypes } from './resource-types';
 
 export const METRICS_NAMESPACE = 'Lakehouse/ETL';
-/** Glue job run states that mean the run did not complete. */
-export const FAILED_RUN_STATES = ['FAILED', 'TIMEOUT', 'ERROR'] as const;
+/**
+ * States of Glue's "Glue Job State Change" event that mean a run did not complete. The event
+ * reports SUCCEEDED, FAILED, TIMEOUT and STOPPED; STOPPED is a person's decision, not a failure.
+ */
+export const FAILED_RUN_STATES = ['FAILED', 'TIMEOUT'] as const;
+
+/** The first Glue version whose jobs log to CloudWatch in real time without a flag. */
+const REAL_TIME_LOGGING_GLUE_VERSION = 5;
+
+/** Log group of the driver's standard output (the run-report line): Glue 5.0 and later write it here. */
+export function driverOutputLogGroup(glueVersion: string): string {
+  return Number(glueVersion) >= REAL_TIME_LOGGING_GLUE_VERSION ? '/aws-glue/jobs/output' : '/aws-glue/jobs/logs-v2';
+}
+
+/** Folder of one code version in the analytics bucket, e.g. `etl/3f2a.../`. */
+export function codePrefix(version: string): string {
+  return `etl/${version}/`;
+}
 
 /** One object of the job's code bundle: its key in the analytics bucket and its content. */
 export interface CodeObject {
@@ -83,7 +104,8 @@ export interface GlueJobSettings {
   /** Minutes before Glue stops a run. @default 60 */
   readonly timeoutMinutes?: number;
   /**
-   * Glue cron expression of the trigger; undefined deploys no trigger (runs start by hand).
+   * Schedule (EventBridge cron or rate expression) on which the EtlStarter checks for new
+   * source files; undefined deploys no starter (runs start by hand).
    * @default undefined
    */
   readonly schedule?: string;
@@ -110,35 +132,46 @@ export interface EtlPipelineArgs {
    * @default undefined (no subscription; the topic and alarm still exist)
    */
   readonly alarmEmail?: string;
+  /**
+   * Code of the ETL starter Lambda; tests inject a stub archive instead of bundling.
+   * @default bundleStarter() at deploy time
+   */
+  readonly starterCode?: pulumi.asset.Archive;
 }
 
 export class EtlPipeline extends pulumi.ComponentResource {
   public readonly job: aws.glue.Job;
   public readonly jobName: pulumi.Output<string>;
-  public readonly trigger?: aws.glue.Trigger;
   public readonly codeObjects: ReadonlyArray<aws.s3.BucketObjectv2>;
   public readonly codeVersion: string;
+  /** Undefined when the schedule is off (runs start by hand). */
+  public readonly starter?: EtlStarter;
   public readonly failureTopic: aws.sns.Topic;
   public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
 
   constructor(name: string, args: EtlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:index:EtlPipeline', name, {}, opts);
+    super(componentType('EtlPipeline'), name, {}, withFormerTypes('EtlPipeline', opts));
     const settings = args.job ?? {};
     const bucket = args.analyticsBucketName;
     const objects = etlCodeObjects(args.etlDir ?? ETL_DIR);
     this.codeVersion = codeVersion(objects);
+    const versioned = (key: string) => `${codePrefix(this.codeVersion)}${key.slice('etl/'.length)}`;
 
+    // The resource names stay those of the unversioned keys, so a new version replaces each
+    // object (a new key) instead of adding resources. The replaced objects are retained, not
+    // deleted: a run that started on the previous version keeps reading that version whole.
+    // Each version is a few tens of kilobytes; docs/operations.md says how to prune old ones.
     this.codeObjects = objects.map(
       (o) =>
         new aws.s3.BucketObjectv2(
           `${name}-${o.key.replace(/[/.]/g, '-')}`,
           {
             bucket,
-            key: o.key,
+            key: versioned(o.key),
             contentType: o.contentType,
             ...(o.file !== undefined ? { source: new pulumi.asset.FileAsset(o.file) } : { content: o.content }),
           },
-          { parent: this },
+          { parent: this, retainOnDelete: true },
         ),
     );
 
@@ -165,8 +198,13 @@ export class EtlPipeline extends pulumi.ComponentResource {
     });
 
     const s3 = (key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
-    const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => o.key);
+    const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => versioned(o.key));
     const jobName = names.glueJob(args.studentId);
+    const glueVersion = settings.glueVersion ?? '5.0';
+    // Glue 5.0 logs in real time by itself and documents --enable-continuous-cloudwatch-log for
+    // 4.0 and earlier only; older versions still need the flag to log while a run is going.
+    const continuousLogFlag: Record<string, string> =
+      Number(glueVersion) >= REAL_TIME_LOGGING_GLUE_VERSION ? {} : { '--enable-continuous-cloudwatch-log': 'true' };
 
     this.job = new aws.glue.Job(
       `${name}-job`,
@@ -174,8 +212,8 @@ export class EtlPipeline extends pulumi.ComponentResource {
         name: jobName,
         description: 'Medallion ETL: source events -> bronze, silver, quarantine, gold (etl/manifest.json)',
         roleArn,
-        glueVersion: settings.glueVersion ?? '5.0',
-        command: { name: 'glueetl', pythonVersion: '3', scriptLocation: s3('etl/glue/job.py') },
+        glueVersion,
+        command: { name: 'glueetl', pythonVersion: '3', scriptLocation: s3(versioned('etl/glue/job.py')) },
         workerType: settings.workerType ?? 'G.1X',
         numberOfWorkers: settings.numberOfWorkers ?? 2,
         executionClass: settings.executionClass ?? 'STANDARD',
@@ -183,11 +221,15 @@ export class EtlPipeline extends pulumi.ComponentResource {
         // A failed incremental run is safe to re-run, but a silent automatic retry would hide
         // the failure from the alarm; the next scheduled run picks up the same files anyway.
         maxRetries: 0,
+        // One run at a time (runs merge into the same partitions); a start request while a run
+        // is going waits in the queue (state WAITING) instead of ending FAILED with "max
+        // concurrent runs exceeded", which would fire the failure alarm during any backlog.
         executionProperty: { maxConcurrentRuns: 1 },
+        jobRunQueuingEnabled: true,
         defaultArguments: {
           '--source_path': pulumi.interpolate`s3://${args.sourceBucketName}/events/`,
           '--lake_path': s3(''),
-          '--etl_path': s3('etl/'),
+          '--etl_path': s3(codePrefix(this.codeVersion)),
           '--bronze_database': args.databases.bronze,
           '--silver_database': args.databases.silver,
           '--gold_database': args.databases.gold,
@@ -195,12 +237,10 @@ export class EtlPipeline extends pulumi.ComponentResource {
           '--job-bookmark-option': 'job-bookmark-enable',
           '--TempDir': s3('glue-temp/'),
           '--enable-metrics': 'true',
-          '--enable-continuous-cloudwatch-log': 'true',
+          ...continuousLogFlag,
           '--enable-job-insights': 'true',
-          // Glue reads the code from S3 when a run starts, so changing an object alone would
-          // leave the job definition untouched: `pulumi preview` would not show the job as
-          // changing and a run's arguments would not say which code it ran. The content hash
-          // of every uploaded file makes each code change an update of the job itself.
+          // Also part of every code path above; as its own argument it says in each run's
+          // arguments which code the run read.
           '--code_version': this.codeVersion,
           ...(extraPyFiles.length > 0 ? { '--extra-py-files': pulumi.all(extraPyFiles.map((k) => s3(k))).apply((uris) => uris.join(',')) } : {}),
         },
@@ -211,14 +251,18 @@ export class EtlPipeline extends pulumi.ComponentResource {
     this.jobName = this.job.name;
 
     if (settings.schedule !== undefined) {
-      this.trigger = new aws.glue.Trigger(
-        `${name}-schedule`,
+      this.starter = new EtlStarter(
+        `${name}-starter`,
         {
-          name: names.glueTrigger(args.studentId),
-          type: 'SCHEDULED',
+          studentId: args.studentId,
+          accountId: args.accountId,
+          region: args.region,
+          partition: args.partition,
+          jobName: this.job.name,
+          sourceBucketName: args.sourceBucketName,
           schedule: settings.schedule,
-          startOnCreation: true,
-          actions: [{ jobName: this.job.name }],
+          role: args.role,
+          code: args.starterCode,
         },
         { parent: this },
       );

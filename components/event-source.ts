@@ -13,9 +13,10 @@ import * as pulumi from '@pulumi/pulumi';
 import * as esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
-import { bucketName, names } from './naming';
+import { bucketName, names, plainBucketName } from './naming';
 import { generatorPolicy, RoleChoice, roleArnFor } from './roles';
 import { SecureBucket } from './secure-bucket';
+import { componentType, withFormerTypes } from './resource-types';
 
 /** The generator's Lambda entry point (helper "generator" owns it). */
 export const GENERATOR_ENTRY = path.join(__dirname, '..', 'generator', 'lambda.ts');
@@ -104,6 +105,12 @@ export interface EventSourceArgs {
    * @default false
    */
   readonly destroyData?: boolean;
+  /**
+   * Adopt the created bucket's name as an existing bucket of this account (kept by an earlier
+   * destroy) instead of creating it; components/kept-buckets.ts decides.
+   * @default false
+   */
+  readonly adoptExistingBucket?: boolean;
   /** Role of the Lambda: an existing one (LabRole) or a least-privilege role created here. */
   readonly role: RoleChoice;
   readonly generator?: GeneratorSettings;
@@ -122,7 +129,7 @@ export class EventSource extends pulumi.ComponentResource {
   public readonly schedule?: aws.cloudwatch.EventRule;
 
   constructor(name: string, args: EventSourceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:index:EventSource', name, {}, opts);
+    super(componentType('EventSource'), name, {}, withFormerTypes('EventSource', opts));
 
     if (args.existingBucketName !== undefined) {
       this.bucketName = pulumi.output(args.existingBucketName);
@@ -132,6 +139,7 @@ export class EventSource extends pulumi.ComponentResource {
         {
           bucketName: pulumi.output(args.accountId).apply((account) => bucketName('source', args.studentId, account)),
           destroyData: args.destroyData ?? false,
+          adoptExisting: args.adoptExistingBucket === true ? plainBucketName('source', args.studentId, args.accountId) : undefined,
           lifecycleRules: [
             { id: 'expire-raw-events', status: 'Enabled', filter: { prefix: 'events/' }, expiration: { days: args.retentionDays ?? 30 } },
             {

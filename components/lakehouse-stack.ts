@@ -7,10 +7,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DatabaseLayer } from '../etl/schema';
-import type { StackConfig } from './config';
+import type { AwsCredentialSettings } from './aws-credentials';
+import { ConfigError, StackConfig } from './config';
 import { EtlPipeline } from './etl-pipeline';
 import { EventSource } from './event-source';
+import { BucketProbe, bucketsToAdopt, s3BucketProbe } from './kept-buckets';
 import { MedallionLakehouse } from './medallion-lakehouse';
+import { bucketName } from './naming';
 import { RoleChoice } from './roles';
 import { DeliverableQuery, QueryLayer } from './query-layer';
 
@@ -24,6 +27,47 @@ export interface DeployContext {
   readonly etlDir?: string;
   readonly queries?: readonly DeliverableQuery[];
   readonly queriesFile?: string;
+  readonly starterCode?: pulumi.asset.Archive;
+  /** Stack credential settings (`aws:profile`, `aws:assumeRoles`, ...), given to every AWS client. */
+  readonly credentials?: AwsCredentialSettings;
+  /**
+   * How kept buckets are found.
+   * @default s3BucketProbe(region, credentials): S3 HeadBucket
+   */
+  readonly bucketProbe?: BucketProbe;
+}
+
+/** The explicit provider's credential arguments: what the stack config says, nothing else. */
+export function providerCredentialArgs(c: AwsCredentialSettings | undefined): Partial<aws.ProviderArgs> {
+  return {
+    ...(c?.profile === undefined ? {} : { profile: c.profile }),
+    ...(c?.assumeRoles === undefined ? {} : { assumeRoles: c.assumeRoles.map((r) => ({ ...r })) }),
+    ...(c?.sharedConfigFiles === undefined ? {} : { sharedConfigFiles: [...c.sharedConfigFiles] }),
+    ...(c?.sharedCredentialsFiles === undefined ? {} : { sharedCredentialsFiles: [...c.sharedCredentialsFiles] }),
+  };
+}
+
+/** The first non-empty line of an error's message (invoke errors arrive wrapped, with blank lines). */
+function firstLineOf(error: unknown): string {
+  const text = String((error as { message?: string } | null)?.message ?? error);
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'no reason given';
+}
+
+/**
+ * The existing role of labRole mode, looked up before any resource is declared so that an
+ * account without it stops the program with one line naming `iamMode`, not with a provider
+ * error half-way through a preview.
+ */
+async function lookUpLabRole(cfg: StackConfig, accountId: string, provider: aws.Provider): Promise<string> {
+  try {
+    return (await aws.iam.getRole({ name: cfg.labRoleName }, { provider })).arn;
+  } catch (error) {
+    const reason = firstLineOf(error);
+    throw new ConfigError(
+      `config iamMode: iamMode is 'labRole' but role '${cfg.labRoleName}' cannot be read in account ${accountId} (${reason}); ` +
+        "expected AWS Academy's LabRole: outside AWS Academy set 'pulumi config set iamMode create', or labRoleName to an existing role",
+    );
+  }
 }
 
 /** The tags every AWS resource carries, set once as the provider's default tags. */
@@ -33,7 +77,8 @@ export function commonTags(cfg: StackConfig, ctx: DeployContext): Record<string,
 
 export interface Lakehouse {
   readonly provider: aws.Provider;
-  readonly accountId: pulumi.Output<string>;
+  readonly accountId: string;
+  readonly destroyData: boolean;
   readonly source: EventSource;
   readonly lakehouse: MedallionLakehouse;
   readonly pipeline: EtlPipeline;
@@ -41,17 +86,28 @@ export interface Lakehouse {
   readonly databases: Readonly<Record<DatabaseLayer, string>>;
 }
 
-export function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Lakehouse {
-  const provider = new aws.Provider('aws', { region: ctx.region as aws.Region, defaultTags: { tags: commonTags(cfg, ctx) } });
+/**
+ * Declares the whole stack. Asynchronous because three answers are needed before any resource
+ * is declared: the account id (bucket names), whether the LabRole exists (labRole mode) and
+ * which buckets an earlier destroy kept (they are adopted, not created).
+ */
+export async function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Promise<Lakehouse> {
+  const provider = new aws.Provider('aws', {
+    region: ctx.region as aws.Region,
+    defaultTags: { tags: commonTags(cfg, ctx) },
+    ...providerCredentialArgs(ctx.credentials),
+  });
   const opts: pulumi.ComponentResourceOptions = { providers: [provider] };
 
-  const identity = aws.getCallerIdentityOutput({}, { provider });
+  const identity = await aws.getCallerIdentity({}, { provider });
   const accountId = identity.accountId;
   // arn:<partition>:sts::<account>:... gives the partition without another lookup.
-  const partition = identity.arn.apply((arn) => arn.split(':')[1]);
+  const partition = identity.arn.split(':')[1];
 
-  const role: RoleChoice =
-    cfg.iamMode === 'labRole' ? { kind: 'existing', arn: aws.iam.getRoleOutput({ name: cfg.labRoleName }, { provider }).arn } : { kind: 'create' };
+  const role: RoleChoice = cfg.iamMode === 'labRole' ? { kind: 'existing', arn: await lookUpLabRole(cfg, accountId, provider) } : { kind: 'create' };
+
+  const created = [...(cfg.existingSourceBucket === undefined ? [bucketName('source', cfg.studentId, accountId)] : []), bucketName('analytics', cfg.studentId, accountId)];
+  const adopt = cfg.adoptKeptBuckets ? await bucketsToAdopt(created, accountId, ctx.bucketProbe ?? s3BucketProbe(ctx.region, ctx.credentials)) : new Set<string>();
 
   const source = new EventSource(
     'source',
@@ -62,6 +118,7 @@ export function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Lakehouse
       existingBucketName: cfg.existingSourceBucket,
       retentionDays: cfg.sourceRetentionDays,
       destroyData: cfg.destroyData,
+      adoptExistingBucket: adopt.has(bucketName('source', cfg.studentId, accountId)),
       role,
       generator: {
         enabled: cfg.generatorEnabled,
@@ -77,7 +134,13 @@ export function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Lakehouse
 
   const lakehouse = new MedallionLakehouse(
     'lakehouse',
-    { studentId: cfg.studentId, accountId, sourceBucketName: source.bucketName, destroyData: cfg.destroyData },
+    {
+      studentId: cfg.studentId,
+      accountId,
+      sourceBucketName: source.bucketName,
+      destroyData: cfg.destroyData,
+      adoptExistingBucket: adopt.has(bucketName('analytics', cfg.studentId, accountId)),
+    },
     opts,
   );
 
@@ -93,6 +156,7 @@ export function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Lakehouse
       databases: lakehouse.databases,
       role,
       etlDir: ctx.etlDir,
+      starterCode: ctx.starterCode,
       alarmEmail: cfg.alarmEmail,
       job: {
         glueVersion: cfg.glueVersion,
@@ -113,14 +177,27 @@ export function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Lakehouse
       analyticsBucketName: lakehouse.bucketName,
       goldDatabase: lakehouse.databases.gold,
       bytesScannedCutoffPerQuery: cfg.bytesScannedCutoffPerQuery,
-      destroyData: cfg.destroyData,
       queries: ctx.queries,
       queriesFile: ctx.queriesFile,
     },
     opts,
   );
 
-  return { provider, accountId, source, lakehouse, pipeline, queryLayer, databases: lakehouse.databases };
+  return { provider, accountId, destroyData: cfg.destroyData, source, lakehouse, pipeline, queryLayer, databases: lakehouse.databases };
+}
+
+/**
+ * What `pulumi destroy` will do to the data, as a stack output: Pulumi does not run the program
+ * on destroy, but it lists the stack's outputs it removes, so this line is on the screen when
+ * the destroy is confirmed.
+ */
+export function destroyBehaviour(l: Pick<Lakehouse, 'destroyData' | 'source' | 'lakehouse'>): pulumi.Output<string> {
+  const kept = [l.source.bucket === undefined ? undefined : l.source.bucketName, l.lakehouse.bucketName].filter((b): b is pulumi.Output<string> => b !== undefined);
+  return pulumi.all(kept).apply((buckets) =>
+    l.destroyData
+      ? `pulumi destroy DELETES bucket(s) ${buckets.join(', ')} with all their data (destroyData=true)`
+      : `pulumi destroy keeps bucket(s) ${buckets.join(', ')} and their data (destroyData=false); the next 'pulumi up' adopts them again (adoptKeptBuckets)`,
+  );
 }
 
 /** The stack outputs: names, URIs, console links and ready-to-paste commands. */
@@ -129,6 +206,7 @@ export function stackOutputs(l: Lakehouse, region: string) {
   const bucketLink = (name: pulumi.Input<string>) => pulumi.interpolate`https://s3.console.aws.amazon.com/s3/buckets/${name}?region=${region}`;
   const exampleQuery = 'SELECT * FROM product_funnel ORDER BY event_date DESC LIMIT 10';
   return {
+    onDestroy: destroyBehaviour(l),
     sourceBucketName: l.source.bucketName,
     analyticsBucketName: l.lakehouse.bucketName,
     goldDatasetUri: l.lakehouse.goldUri,

@@ -11,8 +11,9 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DatabaseLayer, rawEvents, TableDef, TABLES } from '../etl/schema';
 import { catalogTableArgs } from './glue-tables';
-import { bucketName, databaseName } from './naming';
+import { bucketName, databaseName, plainBucketName } from './naming';
 import { SecureBucket } from './secure-bucket';
+import { componentType, withFormerTypes } from './resource-types';
 
 export const DATABASE_LAYERS: readonly DatabaseLayer[] = ['bronze', 'silver', 'gold'];
 
@@ -36,6 +37,12 @@ export interface MedallionLakehouseArgs {
    * @default false
    */
   readonly destroyData?: boolean;
+  /**
+   * Adopt the analytics bucket as an existing bucket of this account (kept by an earlier
+   * destroy) instead of creating it; components/kept-buckets.ts decides.
+   * @default false
+   */
+  readonly adoptExistingBucket?: boolean;
   /**
    * Days before Athena query results expire.
    * @default 7
@@ -63,7 +70,7 @@ export class MedallionLakehouse extends pulumi.ComponentResource {
   public readonly goldUri: pulumi.Output<string>;
 
   constructor(name: string, args: MedallionLakehouseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:index:MedallionLakehouse', name, {}, opts);
+    super(componentType('MedallionLakehouse'), name, {}, withFormerTypes('MedallionLakehouse', opts));
     const expireDays = {
       athenaResults: args.athenaResultsRetentionDays ?? 7,
       glueTemp: args.glueTempRetentionDays ?? 2,
@@ -75,6 +82,7 @@ export class MedallionLakehouse extends pulumi.ComponentResource {
       {
         bucketName: pulumi.output(args.accountId).apply((account) => bucketName('analytics', args.studentId, account)),
         destroyData: args.destroyData ?? false,
+        adoptExisting: args.adoptExistingBucket === true ? plainBucketName('analytics', args.studentId, args.accountId) : undefined,
         lifecycleRules: [
           { id: 'expire-athena-results', status: 'Enabled', filter: { prefix: ANALYTICS_PREFIXES.athenaResults }, expiration: { days: expireDays.athenaResults } },
           { id: 'expire-glue-temp', status: 'Enabled', filter: { prefix: ANALYTICS_PREFIXES.glueTemp }, expiration: { days: expireDays.glueTemp } },

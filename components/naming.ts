@@ -21,6 +21,15 @@ export function bucketName(kind: BucketKind, studentId: string, accountId: strin
   return `${BUCKET_PREFIXES[kind]}-${studentId}-${accountId}`;
 }
 
+/**
+ * The bucket name when the account id is already known as text: adopting a kept bucket (the
+ * `import` option) needs its name before any Output resolves.
+ */
+export function plainBucketName(kind: BucketKind, studentId: string, accountId: unknown): string {
+  if (typeof accountId !== 'string') throw new Error(`adopting the ${kind} bucket needs the account id as text, not an Output`);
+  return bucketName(kind, studentId, accountId);
+}
+
 /** Longest studentId whose derived bucket names all fit in 63 characters. */
 export function maxStudentIdLength(): number {
   const longestPrefix = Math.max(...Object.values(BUCKET_PREFIXES).map((p) => p.length));
@@ -65,7 +74,9 @@ export function databaseName(layer: DatabaseLayer, studentId: string): string {
 /** Names of the remaining named things; one function each so tests and docs can reuse them. */
 export const names = {
   glueJob: (studentId: string) => `lakehouse_etl_${glueId(studentId)}`,
-  glueTrigger: (studentId: string) => `lakehouse_etl_schedule_${glueId(studentId)}`,
+  etlStarterFunction: (studentId: string) => `lakehouse-etl-starter-${studentId}`,
+  etlStarterSchedule: (studentId: string) => `lakehouse-etl-starter-schedule-${studentId}`,
+  etlStarterRole: (studentId: string) => `lakehouse-etl-starter-${studentId}`,
   workgroup: (studentId: string) => `lakehouse_${glueId(studentId)}`,
   generatorFunction: (studentId: string) => `lakehouse-generator-${studentId}`,
   generatorSchedule: (studentId: string) => `lakehouse-generator-schedule-${studentId}`,

@@ -3,7 +3,10 @@
  *
  * - an Athena workgroup (engine version 3, configuration enforced so every query lands its
  *   results encrypted under athena-results/, CloudWatch metrics on, a per-query bytes-scanned
- *   cutoff as a cost guard; force-destroy only with destroyData);
+ *   cutoff as a cost guard; always force-destroyed: AWS refuses to delete a workgroup that
+ *   holds query executions, which the first validation run already creates, so without it
+ *   every `pulumi destroy` would stop at the workgroup. Force-destroy removes the workgroup's
+ *   saved queries and history, never data: results under athena-results/ stay in the bucket);
  * - one named query per question of queries/queries.sql, run against gold_<id>;
  * - queries.sql itself uploaded to s3://<analytics>/queries/queries.sql.
  */
@@ -11,6 +14,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { DeliverableQuery, loadQueries, QUERIES_PATH } from '../queries';
 import { names } from './naming';
+import { componentType, withFormerTypes } from './resource-types';
 
 /** The deliverable queries file (helper "transforms" owns it and its parser). */
 export const QUERIES_FILE = QUERIES_PATH;
@@ -26,11 +30,6 @@ export interface QueryLayerArgs {
    * @default 10737418240 (10 GiB)
    */
   readonly bytesScannedCutoffPerQuery?: number;
-  /**
-   * Delete the workgroup even if it holds saved queries and history.
-   * @default false
-   */
-  readonly destroyData?: boolean;
   /**
    * The queries to register.
    * @default loadQueries(queriesFile) from queries/index.ts
@@ -51,7 +50,7 @@ export class QueryLayer extends pulumi.ComponentResource {
   public readonly resultsUri: pulumi.Output<string>;
 
   constructor(name: string, args: QueryLayerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:index:QueryLayer', name, {}, opts);
+    super(componentType('QueryLayer'), name, {}, withFormerTypes('QueryLayer', opts));
     const queriesFile = args.queriesFile ?? QUERIES_FILE;
     const queries = args.queries ?? loadQueries(queriesFile);
     this.resultsUri = pulumi.interpolate`s3://${args.analyticsBucketName}/athena-results/`;
@@ -62,7 +61,7 @@ export class QueryLayer extends pulumi.ComponentResource {
         name: names.workgroup(args.studentId),
         description: `Clickstream lakehouse queries of stack ${args.studentId}`,
         state: 'ENABLED',
-        forceDestroy: args.destroyData ?? false,
+        forceDestroy: true,
         configuration: {
           enforceWorkgroupConfiguration: true,
           publishCloudwatchMetricsEnabled: true,

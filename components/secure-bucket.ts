@@ -6,10 +6,12 @@
  * Safe removal by default: unless `destroyData` is true, the bucket and its protections are
  * retained when the stack is destroyed (Pulumi forgets them, AWS keeps them), so `pulumi
  * destroy` never deletes data by accident. Only `destroyData: true` deletes the bucket, and
- * then with its objects (forceDestroy).
+ * then with its objects (forceDestroy). A kept bucket is taken back under management on a later
+ * `pulumi up` through `adoptExisting` (components/kept-buckets.ts decides when).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { componentType, withFormerTypes } from './resource-types';
 
 export interface SecureBucketArgs {
   /** Explicit bucket name (never an autoname). */
@@ -21,6 +23,12 @@ export interface SecureBucketArgs {
    * @default false (the bucket is retained and Pulumi logs that it is kept)
    */
   readonly destroyData?: boolean;
+  /**
+   * Adopt the bucket of this name, which already exists in the account (kept by an earlier
+   * destroy), with Pulumi's `import` option instead of creating it. Must equal `bucketName`.
+   * @default undefined (the bucket is created)
+   */
+  readonly adoptExisting?: string;
 }
 
 export class SecureBucket extends pulumi.ComponentResource {
@@ -29,13 +37,17 @@ export class SecureBucket extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
 
   constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('lakehouse:storage:SecureBucket', name, {}, opts);
+    super(componentType('SecureBucket'), name, {}, withFormerTypes('SecureBucket', opts));
     const destroyData = args.destroyData ?? false;
     // Retaining only the bucket would let a destroy strip the public access block and
     // encryption from data that stays behind, so the protections are retained with it.
     const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: !destroyData };
 
-    this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: destroyData }, child);
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { bucket: args.bucketName, forceDestroy: destroyData },
+      args.adoptExisting === undefined ? child : { ...child, import: args.adoptExisting },
+    );
     // The bucket's name is its id; the protections refer to it by name.
     const bucketId = this.bucket.bucket;
 
@@ -73,8 +85,8 @@ export class SecureBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules: args.lifecycleRules }, child);
 
-    if (!destroyData) {
-      pulumi.log.info(`${name}: bucket is kept on 'pulumi destroy' (destroyData=false); set destroyData=true to delete it with its data`, this);
+    if (args.adoptExisting !== undefined) {
+      pulumi.log.info(`${name}: adopting the existing bucket ${args.adoptExisting} (kept by an earlier destroy) instead of creating it`, this);
     }
 
     this.bucketName = this.bucket.bucket;

@@ -36,9 +36,11 @@ describe('components: stack config', () => {
       bytesScannedCutoffPerQuery: 10737418240,
       sourceRetentionDays: 30,
       destroyData: false,
+      adoptKeptBuckets: true,
       alarmEmail: undefined,
       validation: 'enabled',
       validationTimeoutSeconds: 300,
+      validationJobWaitSeconds: 1800,
       validationTrigger: '',
     });
   });
@@ -91,7 +93,9 @@ describe('components: stack config', () => {
       [{ maxEvents: '2.5' }, /^config maxEvents: expected an integer/],
       [{ duplicateRate: '1' }, /^config duplicateRate: expected a number in \[0, 1\), got '1'$/],
       [{ duplicateRate: 'abc' }, /^config duplicateRate: expected a number in \[0, 1\)/],
-      [{ etlSchedule: 'rate(15 minutes)' }, /^config etlSchedule: expected a Glue cron expression .* or 'off'/],
+      [{ etlSchedule: 'every 15 minutes' }, /^config etlSchedule: expected an EventBridge schedule such as cron\(0\/15 \* \* \* \? \*\) or rate\(15 minutes\), or 'off'/],
+      [{ adoptKeptBuckets: 'maybe' }, /^config adoptKeptBuckets: expected true or false, got 'maybe'$/],
+      [{ validationJobWaitSeconds: '-5' }, /^config validationJobWaitSeconds: expected an integer in 0\.\.7200, got '-5'$/],
       [{ glueVersion: '2.0' }, /^config glueVersion: expected a Glue version/],
       [{ workerType: 'Standard' }, /^config workerType: expected one of G\.1X/],
       [{ numberOfWorkers: '1' }, /^config numberOfWorkers: expected an integer in 2\.\.299, got '1'$/],
@@ -112,6 +116,8 @@ describe('components: stack config', () => {
     expect(load({ generatorSchedule: 'rate(1 minute)' }).generatorSchedule).to.equal('rate(1 minute)');
     expect(load({ generatorSchedule: 'cron(0/5 * * * ? *)' }).generatorSchedule).to.equal('cron(0/5 * * * ? *)');
     expect(load({ etlSchedule: 'cron(0 * * * ? *)' }).etlSchedule).to.equal('cron(0 * * * ? *)');
+    expect(load({ etlSchedule: 'rate(15 minutes)' }).etlSchedule).to.equal('rate(15 minutes)');
+    expect(load({ adoptKeptBuckets: 'false', validationJobWaitSeconds: '0' })).to.deep.include({ adoptKeptBuckets: false, validationJobWaitSeconds: 0 });
   });
 });
 

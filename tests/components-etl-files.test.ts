@@ -5,6 +5,8 @@
  * While one of those is missing, the matching test fails naming it; nothing is faked here.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,6 +14,7 @@ import * as path from 'path';
 import { ATHENA_VALIDATION_TYPE } from '../components/athena-validation';
 import { ConfigError } from '../components/config';
 import { codeVersion, etlCodeObjects, EtlPipeline } from '../components/etl-pipeline';
+import { bundleStarter } from '../components/etl-starter';
 import { bundleGenerator, GENERATOR_ENTRY } from '../components/event-source';
 import { QueryLayer, QUERIES_FILE } from '../components/query-layer';
 import { loadQueries } from '../queries';
@@ -43,17 +46,18 @@ describe('components with the real etl/ files', () => {
     await mocks.settle();
   });
 
-  it('uploads every etl/glue/*.py and every SQL file of the manifest, byte for byte', async () => {
+  it('uploads every etl/glue/*.py and every SQL file of the manifest, byte for byte, under etl/<code version>/', async () => {
     const objects = mocks.ofType('aws:s3/bucketObjectv2:BucketObjectv2');
+    const prefix = `etl/${codeVersion(etlCodeObjects())}/`;
     const expected = [
-      ...realGlueFiles().map((f) => `etl/glue/${f}`),
-      ...sqlFiles().map((s) => `etl/${s}`),
-      'etl/manifest.json',
-      'etl/tables.json',
+      ...realGlueFiles().map((f) => `${prefix}glue/${f}`),
+      ...sqlFiles().map((s) => `${prefix}${s}`),
+      `${prefix}manifest.json`,
+      `${prefix}tables.json`,
     ].sort();
     expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal(expected);
-    for (const o of objects.filter((x) => x.inputs.key !== 'etl/tables.json')) {
-      const local = path.join(ETL_DIR, String(o.inputs.key).slice('etl/'.length));
+    for (const o of objects.filter((x) => x.inputs.key !== `${prefix}tables.json`)) {
+      const local = path.join(ETL_DIR, String(o.inputs.key).slice(prefix.length));
       const uploaded = await o.inputs.source.path;
       expect(fs.readFileSync(uploaded)).to.deep.equal(fs.readFileSync(local));
     }
@@ -62,9 +66,11 @@ describe('components with the real etl/ files', () => {
   it('passes every module but job.py with --extra-py-files and the content hash as --code_version', () => {
     const args = mocks.one('aws:glue/job:Job').inputs.defaultArguments;
     const modules = realGlueFiles().filter((f) => f !== 'job.py');
+    const version = codeVersion(etlCodeObjects());
     if (modules.length === 0) expect(args).not.to.have.property('--extra-py-files');
-    else expect(args['--extra-py-files'].split(',')).to.deep.equal(modules.map((m) => `s3://capstone-analytics-jdoe-123456789012/etl/glue/${m}`));
-    expect(args['--code_version']).to.equal(codeVersion(etlCodeObjects()));
+    else expect(args['--extra-py-files'].split(',')).to.deep.equal(modules.map((m) => `s3://capstone-analytics-jdoe-123456789012/etl/${version}/glue/${m}`));
+    expect(args['--code_version']).to.equal(version);
+    expect(args['--etl_path']).to.equal(`s3://capstone-analytics-jdoe-123456789012/etl/${version}/`);
     expect(pipeline.codeVersion).to.match(/^[0-9a-f]{16}$/);
   });
 });
@@ -92,6 +98,22 @@ describe('components with the real generator handler', () => {
   });
 });
 
+describe('components with the real ETL starter handler', () => {
+  it('bundles components/etl-starter-handler.ts with its SDK clients into one CommonJS file that exports handler', async function () {
+    this.timeout(60000);
+    const assets = await (bundleStarter().assets as unknown as Promise<Record<string, pulumi.asset.StringAsset>>);
+    expect(Object.keys(assets)).to.deep.equal(['index.js']);
+    const code = await (assets['index.js'].text as unknown as Promise<string>);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-starter-')), 'index.js');
+    fs.writeFileSync(file, code);
+    const mod = require(file) as { handler?: unknown };
+    expect(typeof mod.handler).to.equal('function');
+    // The bundle carries the SDK it was tested with, not whatever the Lambda runtime ships.
+    expect(code).to.include('StartJobRunCommand');
+    expect(code).to.include('ListObjectsV2Command');
+  });
+});
+
 describe('components with the real deliverable queries', () => {
   it('registers one named query per query of queries/queries.sql (loadQueries) and uploads that file', async () => {
     const queries = loadQueries();
@@ -112,10 +134,18 @@ describe('components with the real deliverable queries', () => {
 });
 
 describe('the Pulumi program (index.ts) under mocks', () => {
+  /** Loading the module validates the config (synchronously); calling its export declares the stack. */
   const loadProgram = () => {
     delete require.cache[require.resolve('../index')];
-    return require('../index') as Record<string, pulumi.Output<unknown>>;
+    return require('../index') as () => Promise<Record<string, pulumi.Output<unknown> | undefined>>;
   };
+  // The program asks S3 whether the buckets already exist (kept by an earlier destroy): here none do.
+  const s3 = mockClient(S3Client);
+  beforeEach(() => {
+    s3.reset();
+    s3.on(HeadBucketCommand).rejects(new NotFound({ $metadata: { httpStatusCode: 404 }, message: 'Not Found' }));
+  });
+  after(() => s3.restore());
 
   it('fails on an invalid studentId before any resource is created, naming studentId', async () => {
     const mocks = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'J_Doe' } });
@@ -137,7 +167,7 @@ describe('the Pulumi program (index.ts) under mocks', () => {
   it('deploys the whole stack from the real files and exports the outputs', async function () {
     this.timeout(60000);
     const mocks = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'jdoe' } });
-    const program = loadProgram();
+    const program = await loadProgram()();
     await mocks.settle();
     expect(await outputOf(program.glueJobName)).to.equal('lakehouse_etl_jdoe');
     expect(await outputOf(program.analyticsBucketName)).to.equal('capstone-analytics-jdoe-123456789012');
@@ -155,11 +185,11 @@ describe('the Pulumi program (index.ts) under mocks', () => {
   it('validation=warn reports failures without failing the update; validation=off registers no validation', async function () {
     this.timeout(60000);
     const warn = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'jdoe', 'lakehouse:validation': 'warn' } });
-    loadProgram();
+    await loadProgram()();
     await warn.settle();
     expect(await warn.one(ATHENA_VALIDATION_TYPE).inputs.failOnError).to.equal(false);
     const off = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': 'jdoe', 'lakehouse:validation': 'off' } });
-    const program = loadProgram();
+    const program = await loadProgram()();
     await off.settle();
     expect(off.ofType(ATHENA_VALIDATION_TYPE)).to.deep.equal([]);
     expect(await outputOf(program.validationSummary)).to.equal(undefined);

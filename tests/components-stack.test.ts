@@ -7,12 +7,16 @@ import * as pulumi from '@pulumi/pulumi';
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadStackConfig } from '../components/config';
+import { HeadBucketCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readAwsCredentialSettings } from '../components/aws-credentials';
+import { ConfigError, loadStackConfig } from '../components/config';
+import type { BucketProbe } from '../components/kept-buckets';
 import { codeVersion, etlCodeObjects } from '../components/etl-pipeline';
 import { deployLakehouse, Lakehouse, stackOutputs } from '../components/lakehouse-stack';
 import { tablesDocument, TABLES } from '../etl/schema';
 import { makeFixture } from './helpers/lakehouse-fixtures';
-import { installMocks, MOCK_ACCOUNT_ID, MockRecorder, outputOf, RecordedResource } from './helpers/pulumi-mocks';
+import { installMocks, MOCK_ACCOUNT_ID, MockOptions, MockRecorder, outputOf, RecordedResource } from './helpers/pulumi-mocks';
 
 const SOURCE = `capstone-events-jdoe-01-${MOCK_ACCOUNT_ID}`;
 const ANALYTICS = `capstone-analytics-jdoe-01-${MOCK_ACCOUNT_ID}`;
@@ -24,17 +28,29 @@ interface Built {
   outputs: ReturnType<typeof stackOutputs>;
 }
 
-async function build(config: Record<string, string> = {}, etlDir = fixture.etlDir): Promise<Built> {
-  const mocks = await installMocks({ config: { 'lakehouse:studentId': 'jdoe-01', ...prefixed(config) } });
+/** Buckets that exist in the mocked account before the update (kept by an earlier destroy). */
+const noBuckets: ReadonlySet<string> = new Set();
+
+async function build(
+  config: Record<string, string> = {},
+  etlDir = fixture.etlDir,
+  existingBuckets = noBuckets,
+  extra: { awsConfig?: Record<string, string>; calls?: MockOptions['calls']; bucketProbe?: BucketProbe | 'default' } = {},
+): Promise<Built> {
+  const mocks = await installMocks({ config: { 'lakehouse:studentId': 'jdoe-01', ...prefixed(config), ...(extra.awsConfig ?? {}) }, calls: extra.calls });
   const cfg = loadStackConfig(new pulumi.Config(), pulumi.getStack());
-  const lakehouse = deployLakehouse(cfg, {
+  const lakehouse = await deployLakehouse(cfg, {
     region: 'us-west-2',
     projectName: 'lakehouse',
     stackName: 'dev',
     generatorCode: fixture.generatorCode,
+    starterCode: fixture.generatorCode,
     etlDir,
     queries: fixture.queries,
     queriesFile: fixture.queriesFile,
+    credentials: readAwsCredentialSettings(new pulumi.Config('aws')),
+    bucketProbe:
+      extra.bucketProbe === 'default' ? undefined : (extra.bucketProbe ?? (async (bucket) => (existingBuckets.has(bucket) ? 'owned' : 'absent'))),
   });
   const outputs = stackOutputs(lakehouse, 'us-west-2');
   await mocks.settle();
@@ -56,7 +72,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
     const lookups = b.mocks.calls.filter((c) => c.token === 'aws:iam/getRole:getRole');
     expect(lookups.map((c) => c.inputs.name)).to.deep.equal(['LabRole']);
     const labRoleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/LabRole`;
-    expect(b.mocks.one('aws:lambda/function:Function').inputs.role).to.equal(labRoleArn);
+    for (const fn of b.mocks.ofType('aws:lambda/function:Function')) expect(fn.inputs.role, fn.name).to.equal(labRoleArn);
     expect(b.mocks.one('aws:glue/job:Job').inputs.roleArn).to.equal(labRoleArn);
   });
 
@@ -64,11 +80,12 @@ describe('components: the stack under mocks (default: labRole, created source bu
     const components = b.mocks.resources.filter((r) => !r.custom);
     expect(components.map((c) => c.type).sort()).to.deep.equal([
       'lakehouse:index:EtlPipeline',
+      'lakehouse:index:EtlStarter',
       'lakehouse:index:EventSource',
       'lakehouse:index:MedallionLakehouse',
       'lakehouse:index:QueryLayer',
-      'lakehouse:storage:SecureBucket',
-      'lakehouse:storage:SecureBucket',
+      'lakehouse:index:SecureBucket',
+      'lakehouse:index:SecureBucket',
     ]);
     for (const r of b.mocks.awsResources()) {
       const parent = b.mocks.parentOf(r);
@@ -76,13 +93,15 @@ describe('components: the stack under mocks (default: labRole, created source bu
       expect(parent!.custom, `${r.name}'s parent is a component`).to.equal(false);
     }
     const parentType = (type: string, name?: string) => b.mocks.parentOf(b.mocks.one(type, name))!.type;
-    expect(parentType('aws:lambda/function:Function')).to.equal('lakehouse:index:EventSource');
+    expect(parentType('aws:lambda/function:Function', 'source-generator')).to.equal('lakehouse:index:EventSource');
+    expect(parentType('aws:lambda/function:Function', 'etl-starter')).to.equal('lakehouse:index:EtlStarter');
+    expect(parentType('lakehouse:index:EtlStarter')).to.equal('lakehouse:index:EtlPipeline');
     expect(parentType('aws:glue/job:Job')).to.equal('lakehouse:index:EtlPipeline');
     expect(parentType('aws:athena/workgroup:Workgroup')).to.equal('lakehouse:index:QueryLayer');
     expect(parentType('aws:glue/catalogTable:CatalogTable', 'lakehouse-silver-events')).to.equal('lakehouse:index:MedallionLakehouse');
-    expect(b.mocks.parentOf(b.mocks.one('lakehouse:storage:SecureBucket', 'source-bucket'))!.type).to.equal('lakehouse:index:EventSource');
-    expect(b.mocks.parentOf(b.mocks.one('lakehouse:storage:SecureBucket', 'lakehouse-analytics'))!.type).to.equal('lakehouse:index:MedallionLakehouse');
-    for (const bucket of b.mocks.ofType('aws:s3/bucket:Bucket')) expect(b.mocks.parentOf(bucket)!.type).to.equal('lakehouse:storage:SecureBucket');
+    expect(b.mocks.parentOf(b.mocks.one('lakehouse:index:SecureBucket', 'source-bucket'))!.type).to.equal('lakehouse:index:EventSource');
+    expect(b.mocks.parentOf(b.mocks.one('lakehouse:index:SecureBucket', 'lakehouse-analytics'))!.type).to.equal('lakehouse:index:MedallionLakehouse');
+    for (const bucket of b.mocks.ofType('aws:s3/bucket:Bucket')) expect(b.mocks.parentOf(bucket)!.type).to.equal('lakehouse:index:SecureBucket');
   });
 
   it('tags through one explicit provider: default tags project/stack/student-id/managed-by, none per resource', () => {
@@ -151,13 +170,14 @@ describe('components: the stack under mocks (default: labRole, created source bu
     expect(rules.some((r) => r.noncurrentVersionExpiration !== undefined)).to.equal(true);
   });
 
-  it('destroyData=false (default): buckets keep their data (forceDestroy false, retained on delete), workgroup not force-destroyed', () => {
+  it('destroyData=false (default): buckets keep their data (forceDestroy false, retained on delete); the workgroup never blocks a destroy', () => {
     for (const bucket of b.mocks.ofType('aws:s3/bucket:Bucket')) {
       expect(bucket.inputs.forceDestroy).to.equal(false);
       expect(bucket.retainOnDelete, bucket.name).to.equal(true);
       for (const sibling of b.mocks.childrenOf(b.mocks.parentOf(bucket)!)) expect(sibling.retainOnDelete, sibling.name).to.equal(true);
     }
-    expect(b.mocks.one('aws:athena/workgroup:Workgroup').inputs.forceDestroy).to.equal(false);
+    // AWS refuses to delete a workgroup holding query executions (the validation creates some).
+    expect(b.mocks.one('aws:athena/workgroup:Workgroup').inputs.forceDestroy).to.equal(true);
   });
 
   it('Glue databases bronze_/silver_/gold_<id> and one table per schema table in its database', () => {
@@ -181,16 +201,20 @@ describe('components: the stack under mocks (default: labRole, created source bu
     }
   });
 
-  it('uploads the job script, helper modules, manifest, tables.json and every manifest SQL file with their exact content', async () => {
+  it('uploads the job script, helper modules, manifest, tables.json and every manifest SQL file, with their exact content, under one content-addressed folder', async () => {
+    const version = codeVersion(etlCodeObjects(fixture.etlDir));
+    const prefix = `etl/${version}/`;
     const objects = b.mocks.ofType('aws:s3/bucketObjectv2:BucketObjectv2').filter((r) => String(r.inputs.key).startsWith('etl/'));
-    const expectedKeys = [...Object.keys(fixture.files).map((rel) => `etl/${rel}`), 'etl/tables.json'].sort();
+    const expectedKeys = [...Object.keys(fixture.files).map((rel) => `${prefix}${rel}`), `${prefix}tables.json`].sort();
     expect(objects.map((o) => o.inputs.key).sort()).to.deep.equal(expectedKeys);
     for (const o of objects) {
       expect(o.inputs.bucket).to.equal(ANALYTICS);
-      if (o.inputs.key === 'etl/tables.json') {
+      // A replaced version is kept, so a run that started on it still reads it whole.
+      expect(o.retainOnDelete, o.name).to.equal(true);
+      if (o.inputs.key === `${prefix}tables.json`) {
         expect(JSON.parse(o.inputs.content)).to.deep.equal(JSON.parse(JSON.stringify(tablesDocument())));
       } else {
-        const rel = String(o.inputs.key).slice('etl/'.length);
+        const rel = String(o.inputs.key).slice(prefix.length);
         const file = await o.inputs.source.path;
         expect(fs.readFileSync(file, 'utf8'), rel).to.equal(fixture.files[rel]);
         expect(path.resolve(file)).to.equal(path.join(fixture.etlDir, rel));
@@ -198,17 +222,19 @@ describe('components: the stack under mocks (default: labRole, created source bu
     }
   });
 
-  it('Glue job: glueetl Python 3 on Glue 5.0, one run at a time, every contract argument, metrics and logs on', () => {
+  it('Glue job: glueetl Python 3 on Glue 5.0, one run at a time with further runs queued, every contract argument, code of one version, metrics on', () => {
     const job = b.mocks.one('aws:glue/job:Job').inputs;
+    const code = `s3://${ANALYTICS}/etl/${codeVersion(etlCodeObjects(fixture.etlDir))}/`;
     expect(job.name).to.equal('lakehouse_etl_jdoe_01');
     expect(job.glueVersion).to.equal('5.0');
-    expect(job.command).to.deep.equal({ name: 'glueetl', pythonVersion: '3', scriptLocation: `s3://${ANALYTICS}/etl/glue/job.py` });
+    expect(job.command).to.deep.equal({ name: 'glueetl', pythonVersion: '3', scriptLocation: `${code}glue/job.py` });
     expect(job.executionProperty).to.deep.equal({ maxConcurrentRuns: 1 });
+    expect(job.jobRunQueuingEnabled).to.equal(true);
     expect([job.workerType, job.numberOfWorkers, job.executionClass, job.timeout]).to.deep.equal(['G.1X', 2, 'STANDARD', 60]);
     expect(job.defaultArguments).to.deep.equal({
       '--source_path': `s3://${SOURCE}/events/`,
       '--lake_path': `s3://${ANALYTICS}/`,
-      '--etl_path': `s3://${ANALYTICS}/etl/`,
+      '--etl_path': code,
       '--bronze_database': 'bronze_jdoe_01',
       '--silver_database': 'silver_jdoe_01',
       '--gold_database': 'gold_jdoe_01',
@@ -216,9 +242,8 @@ describe('components: the stack under mocks (default: labRole, created source bu
       '--job-bookmark-option': 'job-bookmark-enable',
       '--TempDir': `s3://${ANALYTICS}/glue-temp/`,
       '--enable-metrics': 'true',
-      '--enable-continuous-cloudwatch-log': 'true',
       '--enable-job-insights': 'true',
-      '--extra-py-files': `s3://${ANALYTICS}/etl/glue/lake_io.py,s3://${ANALYTICS}/etl/glue/metrics.py`,
+      '--extra-py-files': `${code}glue/lake_io.py,${code}glue/metrics.py`,
       '--code_version': codeVersion(etlCodeObjects(fixture.etlDir)),
     });
   });
@@ -229,18 +254,27 @@ describe('components: the stack under mocks (default: labRole, created source bu
     for (const urn of objectUrns) expect(job.dependencies).to.include(urn);
   });
 
-  it('scheduled trigger every 15 minutes starting the job', () => {
-    const trigger = b.mocks.one('aws:glue/trigger:Trigger').inputs;
-    expect(trigger).to.deep.include({ name: 'lakehouse_etl_schedule_jdoe_01', type: 'SCHEDULED', schedule: 'cron(0/15 * * * ? *)', startOnCreation: true });
-    expect(trigger.actions).to.deep.equal([{ jobName: 'lakehouse_etl_jdoe_01' }]);
+  it('no Glue trigger: every 15 minutes the ETL starter Lambda checks for new files and starts the job', () => {
+    expect(b.mocks.ofType('aws:glue/trigger:Trigger')).to.deep.equal([]);
+    const fn = named(b.mocks, 'aws:lambda/function:Function', 'etl-starter').inputs;
+    expect(fn).to.deep.include({ name: 'lakehouse-etl-starter-jdoe-01', runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(fn.environment.variables).to.deep.equal({ JOB_NAME: 'lakehouse_etl_jdoe_01', SOURCE_BUCKET: SOURCE, SOURCE_PREFIX: 'events/' });
+    const rule = named(b.mocks, 'aws:cloudwatch/eventRule:EventRule', 'etl-starter-schedule').inputs;
+    expect(rule).to.deep.include({ name: 'lakehouse-etl-starter-schedule-jdoe-01', scheduleExpression: 'cron(0/15 * * * ? *)' });
+    const target = named(b.mocks, 'aws:cloudwatch/eventTarget:EventTarget', 'etl-starter-target').inputs;
+    expect(target.rule).to.equal(rule.name);
+    expect(target.arn).to.match(/:lakehouse-etl-starter-jdoe-01$/);
+    const permission = named(b.mocks, 'aws:lambda/permission:Permission', 'etl-starter-invoke').inputs;
+    expect(permission).to.deep.include({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', function: 'lakehouse-etl-starter-jdoe-01' });
+    expect(permission.sourceArn).to.match(/:lakehouse-etl-starter-schedule-jdoe-01$/);
   });
 
-  it('failed runs: EventBridge rule on Glue Job State Change FAILED/TIMEOUT/ERROR -> SNS, and a CloudWatch alarm on it', () => {
+  it('failed runs: EventBridge rule on Glue Job State Change FAILED/TIMEOUT (the event has no ERROR state) -> SNS, and a CloudWatch alarm on it', () => {
     const rule = named(b.mocks, 'aws:cloudwatch/eventRule:EventRule', 'etl-failed-runs');
     expect(JSON.parse(rule.inputs.eventPattern)).to.deep.equal({
       source: ['aws.glue'],
       'detail-type': ['Glue Job State Change'],
-      detail: { jobName: ['lakehouse_etl_jdoe_01'], state: ['FAILED', 'TIMEOUT', 'ERROR'] },
+      detail: { jobName: ['lakehouse_etl_jdoe_01'], state: ['FAILED', 'TIMEOUT'] },
     });
     const topic = b.mocks.one('aws:sns/topic:Topic');
     const target = named(b.mocks, 'aws:cloudwatch/eventTarget:EventTarget', 'etl-failed-runs');
@@ -264,7 +298,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
   });
 
   it('generator Lambda: Node.js 22, 1769 MB, 60 s, its env, a rate(5 minutes) schedule and invoke permission', async () => {
-    const fn = b.mocks.one('aws:lambda/function:Function').inputs;
+    const fn = named(b.mocks, 'aws:lambda/function:Function', 'source-generator').inputs;
     expect(fn).to.deep.include({ name: 'lakehouse-generator-jdoe-01', runtime: 'nodejs22.x', handler: 'index.handler', memorySize: 1769, timeout: 60 });
     expect(fn.environment.variables).to.deep.equal({ SOURCE_BUCKET: SOURCE, MIN_EVENTS: '500000', MAX_EVENTS: '750000', DUPLICATE_RATE: '0' });
     expect(Object.keys(await fn.code.assets)).to.deep.equal(['index.js']);
@@ -274,7 +308,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
     const target = named(b.mocks, 'aws:cloudwatch/eventTarget:EventTarget', 'source-generator-target').inputs;
     expect(target.rule).to.equal(rule.name);
     expect(target.arn).to.match(/:lakehouse-generator-jdoe-01$/);
-    const permission = b.mocks.one('aws:lambda/permission:Permission').inputs;
+    const permission = named(b.mocks, 'aws:lambda/permission:Permission', 'source-generator-invoke').inputs;
     expect(permission).to.deep.include({ action: 'lambda:InvokeFunction', principal: 'events.amazonaws.com', function: 'lakehouse-generator-jdoe-01' });
     expect(permission.sourceArn).to.match(/:lakehouse-generator-schedule-jdoe-01$/);
   });
@@ -332,9 +366,10 @@ describe('components: stack variants under mocks', () => {
     expect(roles.map((r) => JSON.parse(r.inputs.assumeRolePolicy).Statement[0].Principal.Service).sort()).to.deep.equal([
       'glue.amazonaws.com',
       'lambda.amazonaws.com',
+      'lambda.amazonaws.com',
     ]);
     const policies = b.mocks.ofType('aws:iam/rolePolicy:RolePolicy');
-    expect(policies).to.have.length(2);
+    expect(policies).to.have.length(3);
     for (const r of [...roles, ...policies]) expect(b.mocks.parentOf(r)!.custom).to.equal(false);
     const byRole = (roleName: string) => {
       const role = roles.find((r) => r.inputs.name === roleName)!;
@@ -378,7 +413,30 @@ describe('components: stack variants under mocks', () => {
       }
       for (const arn of resources(s)) if (arn.startsWith('arn:aws:s3')) expect(arn.includes(SOURCE) || arn.includes(ANALYTICS), arn).to.equal(true);
     }
-    expect(b.mocks.one('aws:lambda/function:Function').inputs.role).to.match(/role\/lakehouse-generator-jdoe-01$/);
+    const starter = byRole('lakehouse-etl-starter-jdoe-01');
+    expect(starter.Statement).to.deep.equal([
+      {
+        Sid: 'InspectAndStartTheJob',
+        Effect: 'Allow',
+        Action: ['glue:GetJobRuns', 'glue:StartJobRun'],
+        Resource: `arn:aws:glue:us-west-2:${MOCK_ACCOUNT_ID}:job/lakehouse_etl_jdoe_01`,
+      },
+      {
+        Sid: 'ListSourceFiles',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: `arn:aws:s3:::${SOURCE}`,
+        Condition: { StringLike: { 's3:prefix': ['events/*'] } },
+      },
+      {
+        Sid: 'OwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: `arn:aws:logs:us-west-2:${MOCK_ACCOUNT_ID}:log-group:/aws/lambda/lakehouse-etl-starter-jdoe-01:*`,
+      },
+    ]);
+    expect(named(b.mocks, 'aws:lambda/function:Function', 'source-generator').inputs.role).to.match(/role\/lakehouse-generator-jdoe-01$/);
+    expect(named(b.mocks, 'aws:lambda/function:Function', 'etl-starter').inputs.role).to.match(/role\/lakehouse-etl-starter-jdoe-01$/);
     expect(b.mocks.one('aws:glue/job:Job').inputs.roleArn).to.match(/role\/lakehouse-glue-jdoe-01$/);
   });
 
@@ -386,7 +444,8 @@ describe('components: stack variants under mocks', () => {
     const b = await build({ source: 'my-starter-events' });
     expect(b.mocks.ofType('aws:s3/bucket:Bucket').map((r) => r.inputs.bucket)).to.deep.equal([ANALYTICS]);
     expect(b.mocks.ofType('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration').map((r) => r.inputs.bucket)).to.deep.equal([ANALYTICS]);
-    expect(b.mocks.one('aws:lambda/function:Function').inputs.environment.variables.SOURCE_BUCKET).to.equal('my-starter-events');
+    expect(named(b.mocks, 'aws:lambda/function:Function', 'source-generator').inputs.environment.variables.SOURCE_BUCKET).to.equal('my-starter-events');
+    expect(named(b.mocks, 'aws:lambda/function:Function', 'etl-starter').inputs.environment.variables.SOURCE_BUCKET).to.equal('my-starter-events');
     const raw = b.mocks.one('aws:glue/catalogTable:CatalogTable', 'lakehouse-raw-events');
     expect(raw.inputs.storageDescriptor.location).to.equal('s3://my-starter-events/events/');
     expect(b.mocks.one('aws:glue/job:Job').inputs.defaultArguments['--source_path']).to.equal('s3://my-starter-events/events/');
@@ -410,9 +469,11 @@ describe('components: stack variants under mocks', () => {
     expect(b.mocks.ofType('aws:lambda/function:Function')).to.have.length(0);
     expect(b.mocks.ofType('aws:lambda/permission:Permission')).to.have.length(0);
     expect(b.mocks.ofType('aws:cloudwatch/eventRule:EventRule').map((r) => r.name)).to.deep.equal(['etl-failed-runs']);
-    expect(b.mocks.ofType('aws:glue/trigger:Trigger')).to.have.length(0);
+    expect(b.mocks.ofType('lakehouse:index:EtlStarter')).to.have.length(0);
     const job = b.mocks.one('aws:glue/job:Job').inputs;
     expect([job.workerType, job.numberOfWorkers, job.executionClass, job.timeout, job.glueVersion]).to.deep.equal(['G.2X', 5, 'FLEX', 30, '4.0']);
+    // Glue 4.0 still needs the flag to log while a run is going (5.0 does it by itself).
+    expect(job.defaultArguments['--enable-continuous-cloudwatch-log']).to.equal('true');
     for (const bucket of b.mocks.ofType('aws:s3/bucket:Bucket')) {
       expect(bucket.inputs.forceDestroy).to.equal(true);
       expect(bucket.retainOnDelete).to.equal(false);
@@ -449,3 +510,133 @@ describe('components: stack variants under mocks', () => {
     }
   });
 });
+
+describe('components: the stack over its whole life (destroy, re-create, credentials, a missing LabRole)', () => {
+  const s3 = mockClient(S3Client);
+  after(() => s3.restore());
+
+  /**
+   * The account as S3's HeadBucket sees it: the buckets in `world` exist and are this
+   * account's, `foreign` ones exist in another account, everything else answers 404.
+   */
+  function s3Account(world: ReadonlySet<string>, foreign: ReadonlySet<string> = new Set()) {
+    s3.reset();
+    s3.on(HeadBucketCommand).callsFake((input: { Bucket: string; ExpectedBucketOwner?: string }) => {
+      expect(input.ExpectedBucketOwner, 'only this account\'s bucket counts').to.equal(MOCK_ACCOUNT_ID);
+      if (world.has(input.Bucket)) return {};
+      if (foreign.has(input.Bucket)) {
+        throw new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Forbidden' });
+      }
+      throw new NotFound({ $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
+    });
+  }
+
+  /** What a destroy leaves in AWS: the buckets Pulumi was told to retain. */
+  const keptAfterDestroy = (m: MockRecorder) => new Set(m.ofType('aws:s3/bucket:Bucket').filter((b) => b.retainOnDelete).map((b) => String(b.inputs.bucket)));
+  const tableLocations = (m: MockRecorder) =>
+    Object.fromEntries(m.ofType('aws:glue/catalogTable:CatalogTable').map((t) => [t.name, t.inputs.storageDescriptor.location as string]));
+
+  it('destroy then up with the defaults: the kept buckets are adopted (import), not created again, and the tables point at the same data', async () => {
+    s3Account(new Set());
+    const first = await build({}, fixture.etlDir, noBuckets, { bucketProbe: 'default' });
+    expect(first.mocks.ofType('aws:s3/bucket:Bucket').map((b) => b.importId)).to.deep.equal(['', '']);
+    const kept = keptAfterDestroy(first.mocks);
+    expect([...kept].sort()).to.deep.equal([ANALYTICS, SOURCE]);
+    // Nothing else survives the destroy, and nothing can block it: the workgroup is force-destroyed.
+    expect(first.mocks.awsResources().filter((r) => r.retainOnDelete && r.type !== 'aws:s3/bucketObjectv2:BucketObjectv2').every((r) => b_isBucketPart(first.mocks, r))).to.equal(true);
+    expect(first.mocks.one('aws:athena/workgroup:Workgroup').inputs.forceDestroy).to.equal(true);
+    const before = tableLocations(first.mocks);
+
+    s3Account(kept);
+    const second = await build({}, fixture.etlDir, noBuckets, { bucketProbe: 'default' });
+    const buckets = second.mocks.ofType('aws:s3/bucket:Bucket');
+    expect(Object.fromEntries(buckets.map((b) => [b.inputs.bucket, b.importId]))).to.deep.equal({ [SOURCE]: SOURCE, [ANALYTICS]: ANALYTICS });
+    // The adopted bucket keeps its settings: no forceDestroy change that would make the import differ.
+    for (const b of buckets) expect(b.inputs.forceDestroy).to.equal(false);
+    expect(tableLocations(second.mocks)).to.deep.equal(before);
+    expect(s3.commandCalls(HeadBucketCommand).map((c) => c.args[0].input.Bucket).sort()).to.deep.equal([ANALYTICS, SOURCE]);
+  });
+
+  it('adoptKeptBuckets=false never asks S3 and always creates; destroyData=true keeps nothing to adopt', async () => {
+    s3Account(new Set([SOURCE, ANALYTICS]));
+    const off = await build({ adoptKeptBuckets: 'false' }, fixture.etlDir, noBuckets, { bucketProbe: 'default' });
+    expect(off.mocks.ofType('aws:s3/bucket:Bucket').map((b) => b.importId)).to.deep.equal(['', '']);
+    expect(s3.commandCalls(HeadBucketCommand)).to.have.length(0);
+    s3Account(new Set());
+    const deleting = await build({ destroyData: 'true' }, fixture.etlDir, noBuckets, { bucketProbe: 'default' });
+    expect(keptAfterDestroy(deleting.mocks).size).to.equal(0);
+  });
+
+  it('a bucket name owned by another account stops the program naming studentId and the bucket', async () => {
+    s3Account(new Set(), new Set([ANALYTICS]));
+    let error: unknown;
+    try {
+      await build({}, fixture.etlDir, noBuckets, { bucketProbe: 'default' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as Error).message).to.match(new RegExp(`^config studentId: bucket '${ANALYTICS}' already exists in another AWS account`));
+  });
+
+  it('with the source bucket kept but the analytics bucket gone, adopts one and creates the other', async () => {
+    const b = await build({}, fixture.etlDir, new Set([SOURCE]));
+    expect(Object.fromEntries(b.mocks.ofType('aws:s3/bucket:Bucket').map((r) => [r.inputs.bucket, r.importId]))).to.deep.equal({ [SOURCE]: SOURCE, [ANALYTICS]: '' });
+  });
+
+  it('a missing LabRole stops the program early with one line naming iamMode, before any AWS resource is declared', async () => {
+    const mocks = await installMocks({
+      config: { 'lakehouse:studentId': 'jdoe-01' },
+      calls: {
+        'aws:iam/getRole:getRole': () => {
+          throw new Error("reading IAM Role (LabRole): couldn't find resource");
+        },
+      },
+    });
+    const cfg = loadStackConfig(new pulumi.Config(), pulumi.getStack());
+    let error: unknown;
+    try {
+      await deployLakehouse(cfg, { region: 'us-west-2', projectName: 'lakehouse', stackName: 'dev', etlDir: fixture.etlDir, bucketProbe: async () => 'absent' });
+    } catch (e) {
+      error = e;
+    }
+    await mocks.settle();
+    expect(error).to.be.instanceOf(ConfigError);
+    const message = (error as Error).message;
+    // Under mocks the invoke error arrives without its text; a real one carries the provider's reason.
+    expect(message, message).to.match(/^config iamMode: iamMode is 'labRole' but role 'LabRole' cannot be read in account 123456789012 \(.+\); expected AWS Academy's LabRole/);
+    expect(message).to.include("set 'pulumi config set iamMode create'");
+    expect(message.split('\n')).to.have.length(1);
+    expect(mocks.awsResources()).to.deep.equal([]);
+  });
+
+  it('aws:profile and aws:assumeRoles from stack config reach the explicit provider', async () => {
+    const roles = [{ roleArn: 'arn:aws:iam::210987654321:role/deployer', sessionName: 'ci', externalId: 'x-1' }];
+    const b = await build({}, fixture.etlDir, noBuckets, { awsConfig: { 'aws:profile': 'student', 'aws:assumeRoles': JSON.stringify(roles) } });
+    const provider = b.mocks.one('pulumi:providers:aws', 'aws').inputs;
+    expect(provider.profile).to.equal('student');
+    expect(JSON.parse(provider.assumeRoles)).to.deep.equal(roles);
+    expect(provider.region).to.equal('us-west-2');
+  });
+
+  it('says at destroy time what destroy does to the data: an onDestroy stack output naming the buckets', async () => {
+    const kept = await build();
+    expect(await outputOf(kept.outputs.onDestroy)).to.equal(
+      `pulumi destroy keeps bucket(s) ${SOURCE}, ${ANALYTICS} and their data (destroyData=false); the next 'pulumi up' adopts them again (adoptKeptBuckets)`,
+    );
+    const deleted = await build({ destroyData: 'true', source: 'my-starter-events' });
+    expect(await outputOf(deleted.outputs.onDestroy)).to.equal(`pulumi destroy DELETES bucket(s) ${ANALYTICS} with all their data (destroyData=true)`);
+  });
+
+  it('one type-token scheme, with the former tokens as aliases so existing stacks keep their resources', async () => {
+    const b = await build();
+    for (const c of b.mocks.resources.filter((r) => !r.custom)) expect(c.type, c.name).to.match(/^lakehouse:index:[A-Z]\w+$/);
+    for (const bucket of b.mocks.ofType('lakehouse:index:SecureBucket')) expect(bucket.aliasTypes).to.deep.equal(['lakehouse:storage:SecureBucket']);
+    expect(b.mocks.one('lakehouse:index:EtlPipeline').aliasTypes).to.deep.equal([]);
+  });
+});
+
+/** A retained resource is a bucket or one of its protections (all children of a SecureBucket). */
+function b_isBucketPart(m: MockRecorder, r: RecordedResource): boolean {
+  return m.parentOf(r)?.type === 'lakehouse:index:SecureBucket';
+}

@@ -29,6 +29,10 @@ export interface RecordedResource {
   readonly custom: boolean;
   readonly retainOnDelete: boolean;
   readonly dependencies: readonly string[];
+  /** The `import` resource option: the id of an existing cloud resource to adopt ('' for none). */
+  readonly importId: string;
+  /** Former type tokens given as aliases (`{ type }` alias specs). */
+  readonly aliasTypes: readonly string[];
 }
 
 export interface RecordedCall {
@@ -163,6 +167,8 @@ export async function installMocks(opts: MockOptions = {}): Promise<MockRecorder
           custom: args.custom ?? false,
           retainOnDelete: meta?.retainOnDelete ?? false,
           dependencies: meta?.dependencies ?? [],
+          importId: meta?.importId ?? '',
+          aliasTypes: meta?.aliasTypes ?? [],
         });
         // Like AWS, a bucket's id is its name; other custom resources get `<name>-id`.
         const id = args.type === 'aws:s3/bucket:Bucket' ? String(inputs.bucket ?? args.name) : `${args.name}-id`;
@@ -196,6 +202,10 @@ export async function installMocks(opts: MockOptions = {}): Promise<MockRecorder
       custom: req.getCustom(),
       retainOnDelete: req.getRetainondelete?.() ?? false,
       dependencies: req.getDependenciesList(),
+      importId: req.getImportid?.() ?? '',
+      aliasTypes: (req.getAliasesList?.() ?? [])
+        .map((alias: any) => alias.getSpec?.()?.getType?.() ?? '')
+        .filter((type: string) => type !== ''),
     });
     return original(req, callback);
   };
