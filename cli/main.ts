@@ -4,6 +4,7 @@
  */
 import { didYouMean, formatHelp, parseFlags, UsageError } from './args';
 import { Command } from './command';
+import { InputError } from '../etl/local/errors';
 
 /** Every command, in the order the help lists them. */
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(parseFlags(command, rest));
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof InputError) {
       console.error(`lakehouse ${name}: ${err.message}`);
       return 2;
     }

@@ -4,6 +4,8 @@ import { Command } from './command';
 import { isReadableDir } from './lake-input';
 import { formatCount, formatSeconds } from '../etl/local/format';
 import type { RunSummary } from '../etl/local/engine';
+import { assertEngineAvailable, ENGINE_FLAG, runChosenEngine } from './engine-flag';
+import type { EngineName } from '../etl/engines';
 
 /** `lakehouse run --source DIR --lake DIR`: one incremental pass of the local engine. */
 export const command: Command = {
@@ -12,6 +14,8 @@ export const command: Command = {
   flags: [
     { name: 'source', type: 'string', placeholder: 'DIR', required: true, description: 'Folder laid out like the source bucket (events/year=YYYY/month=MM/day=DD/hour=HH/...jsonl.gz).' },
     { name: 'lake', type: 'string', placeholder: 'DIR', required: true, description: 'Lake folder (bronze/, silver/, quarantine/, gold/, _state/); created when missing.' },
+    ENGINE_FLAG,
+    { name: 'max-files', type: 'integer', placeholder: 'N', min: 1, description: 'Read at most N new source files in this run, the first by key; the rest wait for later runs (default: no limit).' },
   ],
   details: 'Only files not processed before are read; silver and gold rewrite only the partitions the batch touches.',
   async run(flags) {
@@ -19,10 +23,9 @@ export const command: Command = {
     const lake = String(flags.lake);
     if (!isReadableDir(source)) throw new UsageError(`--source: '${source}' is not a readable folder: expected a folder laid out like the source bucket`);
     if (fs.existsSync(lake) && !fs.statSync(lake).isDirectory()) throw new UsageError(`--lake: '${lake}' is not a folder`);
-    // Loaded here so that --help and flag errors never load DuckDB.
-    const { runIncremental } = require('../etl/local/engine') as typeof import('../etl/local/engine');
+    assertEngineAvailable(flags.engine as EngineName);
     const started = Date.now();
-    const summary = await runIncremental({ source, lake, log: (line) => console.error(line) });
+    const summary = await runChosenEngine(flags.engine as EngineName, { source, lake, maxFiles: flags['max-files'] as number | undefined, log: (line) => console.error(line) });
     console.log(summaryLines(summary, (Date.now() - started) / 1000).join('\n'));
     return 0;
   },

@@ -88,6 +88,22 @@ describe('lakehouse demo (npm start)', function () {
     const html = readFileSync(reportPath, 'utf8');
     expect(html.match(/<svg\b/g)).to.have.length(5);
     expect(html).to.not.match(/https?:\/\//);
+    // Answers first, then the accounting, then the run's details.
+    const answers = html.indexOf('<h2>The five questions</h2>');
+    expect(answers).to.be.greaterThan(-1);
+    expect(answers).to.be.lessThan(html.indexOf('<h2>Is every line accounted for?</h2>'));
+    expect(html.indexOf('<h2>Is every line accounted for?</h2>')).to.be.lessThan(html.indexOf('<h2>Run details</h2>'));
+    // Sample rejected lines for every injected fault kind.
+    for (const reason of Object.keys(expected.malformed).filter((r) => expected.malformed[r] > 0)) {
+      expect(html, reason).to.match(new RegExp(`<td>${reason}</td><td class="num">[\\d,]+</td><td class="samples"><div><code class="sample">`));
+    }
+  });
+
+  it('prints the five answers with the shared number formats', () => {
+    expect(run.stdout.match(/^\d\. .+\((conversion_funnel|hourly_revenue|top_viewed_products|category_performance|user_activity)\)$/gm)).to.have.length(5);
+    // Rates as percentages, money with 2 decimals.
+    expect(run.stdout).to.match(/^ {2}p_\d{4}\s+\w+\s+[\d,]+\s+[\d,]+\s+[\d,]+\s+\d+\.\d\d%\s+\d+\.\d\d%\s+\d+\.\d\d%$/m);
+    expect(run.stdout).to.match(/^ {2}2025-11-(19|20)\s+\d+\s+[\d,]+\.\d\d\s+[\d,]+\s+[\d,]+$/m);
   });
 
   it('the generator really injected faults (otherwise reconciliation would prove nothing)', () => {
@@ -107,7 +123,7 @@ describe('lakehouse demo (npm start)', function () {
 
   it('prints every check with a status and no failures', () => {
     const section = run.stdout.slice(run.stdout.indexOf('Checks:'));
-    const statuses = [...section.matchAll(/^\s{2}([a-z0-9_]+)\s+(pass|fail|no-data|error)\b/gm)].map((m) => m[2]);
+    const statuses = [...section.matchAll(/^\s{2}([a-z0-9_]+)\s+(pass|fail|no-data|observed|error)\b/gm)].map((m) => m[2]);
     expect(statuses.length).to.be.greaterThan(5);
     expect(statuses).to.not.include('fail');
     expect(statuses).to.not.include('error');
@@ -150,6 +166,7 @@ describe('lakehouse demo (npm start)', function () {
     [['--start', '2025-11-19T17:00:00'], '--start'],
     [['--start', 'yesterday'], '--start'],
     [['--bogus', '1'], '--bogus'],
+    [['--engine', 'sparky'], '--engine'],
   ] as const) {
     it(`exits 2 with one line naming ${named} for ${flags.join(' ')}`, () => {
       const target = path.join(tmp, 'never');
