@@ -410,8 +410,16 @@ describe('local engine hardening: source entries and batches', () => {
     expect(s.skipped).to.deep.equal([{ key: `${path.dirname(keyAt('2025-11-19T18:05:00Z'))}/`, reason: 'folder cannot be read: permission denied' }]);
     expect(counts['bronze.file_ledger']).to.equal(2);
     expect(counts['silver.events']).to.equal(1);
+    // a processed file that changed and cannot be read is reported, and its rows stay
+    const processed = path.join(source, ...keyAt('2025-11-19T17:55:00Z').split('/'));
+    fs.appendFileSync(processed, Buffer.from([0]));
+    fs.chmodSync(processed, 0o600);
     const again = run();
-    expect(JSON.parse(again.stdout.trim().split('\n').pop()!).s).to.include({ batchFiles: 1, unreadableFiles: 1 });
+    const second = JSON.parse(again.stdout.trim().split('\n').pop()!) as { s: { skipped: Array<{ key: string; reason: string }> }; counts: Record<string, number> };
+    expect(second.s).to.include({ batchFiles: 1, unreadableFiles: 1 });
+    expect(second.s.skipped.map((e) => e.key)).to.deep.equal([keyAt('2025-11-19T17:55:00Z'), `${path.dirname(keyAt('2025-11-19T18:05:00Z'))}/`]);
+    expect(second.s.skipped[0].reason).to.equal('processed before, now cannot be read to compare: permission denied');
+    expect(second.counts['silver.events']).to.equal(1);
   });
 
   it('--max-files: reads the first N new files by key per run and leaves the rest for later runs', async () => {

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
 import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath } from '../manifest';
-import { duckDbType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
+import { duckDbParquetType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
 import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError, isIoError } from './errors';
 import { prepareLakeForRun, tableSelectSql } from './lake';
@@ -101,7 +101,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     const state = loadState(opts.lake);
     const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
     for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
-    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (maxFiles)` : ''}`);
+    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
     const summary = emptySummary();
     summary.skipped = scan.skipped;
     summary.pendingFiles = scan.pending;
@@ -345,7 +345,7 @@ async function runReadStep(conn: DuckDBConnection, lake: string, step: ManifestS
 async function writePartitions(conn: DuckDBConnection, lake: string, runId: string, view: string, table: TableDef, readDirs: readonly string[]): Promise<number> {
   const keys = table.partitionKeys;
   const parts = await queryRows(conn, `SELECT DISTINCT ${keys.map((k) => k.name).join(', ')} FROM ${view}`);
-  const columns = table.columns.map((c) => `CAST(${c.name} AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ');
+  const columns = table.columns.map((c) => `CAST(${c.name} AS ${duckDbParquetType(c.type)}) AS ${c.name}`).join(', ');
   const relDirs: string[] = [];
   for (const part of parts) {
     const values: Record<string, string> = {};

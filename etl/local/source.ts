@@ -77,9 +77,10 @@ export interface ScanOptions {
 /**
  * Lists the source folder and picks the batch: files not processed yet, in key order, up to
  * maxFiles. A processed file whose content changed is not read again (sources are immutable by
- * contract): it is in the batch once with read_problem changed_file. A file that cannot be read
- * is in every batch with read_problem unreadable_file until it can be read. Neither counts
- * toward maxFiles (nothing of them is read).
+ * contract): it is in the batch once with read_problem changed_file. A new file that cannot be
+ * read is in every batch with read_problem unreadable_file until it can be read (a processed
+ * one that changed and cannot be read is only reported as skipped). Neither counts toward
+ * maxFiles (nothing of them is read).
  */
 export function scanSource(source: string, state: LakeState, opts: ScanOptions = {}): SourceScan {
   const maxFiles = opts.maxFiles ?? Infinity;
@@ -88,10 +89,16 @@ export function scanSource(source: string, state: LakeState, opts: ScanOptions =
   let toRead = 0;
   let unchanged = 0;
   let pending = 0;
+  // A file that cannot be read: reported in the batch when new, but only skipped (with why) when
+  // processed before, since a batch entry would replace the rows the lake already holds for it.
+  const unreadable = (c: Candidate, seen: ProcessedFile | undefined, why: string, size = 0, mtimeMs = 0) => {
+    if (seen) skipped.push({ key: c.key, reason: `processed before, now cannot be read to compare: ${why}` });
+    else batch.push({ key: c.key, absPath: c.absPath, size, mtimeMs, sha256: '', readProblem: 'unreadable_file', readError: `cannot read: ${why}` });
+  };
   for (const c of candidates) {
     const seen: ProcessedFile | undefined = state.files[c.key];
     if (c.stat === undefined) {
-      batch.push({ key: c.key, absPath: c.absPath, size: 0, mtimeMs: 0, sha256: '', readProblem: 'unreadable_file', readError: `cannot read: ${c.error}` });
+      unreadable(c, seen, c.error ?? 'unknown error');
       continue;
     }
     const { size, mtimeMs } = c.stat;
@@ -107,7 +114,7 @@ export function scanSource(source: string, state: LakeState, opts: ScanOptions =
     try {
       sha256 = hashFile(c.absPath);
     } catch (err) {
-      batch.push({ key: c.key, absPath: c.absPath, size, mtimeMs, sha256: '', readProblem: 'unreadable_file', readError: `cannot read: ${describeIoError(err)}` });
+      unreadable(c, seen, describeIoError(err), size, mtimeMs);
       continue;
     }
     // Size or time differ: only the content decides (a copied-over identical file is unchanged).
@@ -122,6 +129,7 @@ export function scanSource(source: string, state: LakeState, opts: ScanOptions =
     batch.push({ key: c.key, absPath: c.absPath, size, mtimeMs, sha256 });
     toRead++;
   }
+  skipped.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { batch, skipped, unchanged, pending };
 }
 
