@@ -65,6 +65,123 @@ function malformedBecause(line: string): string | null {
   return null;
 }
 
+/** Top-level members of a JSON object text as [key, raw value text] (the text is known to parse). */
+function topLevelMembers(json: string): [string, string][] {
+  const members: [string, string][] = [];
+  let depth = 0;
+  let key: string | null = null;
+  let valueStart = -1;
+  const endValue = (i: number) => {
+    if (key !== null && valueStart >= 0) members.push([key, json.slice(valueStart, i).trim()]);
+    key = null;
+    valueStart = -1;
+  };
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1 && key === null && valueStart < 0) key = JSON.parse(json.slice(i, j + 1)) as string;
+      i = j;
+    } else if (c === ':' && depth === 1 && valueStart < 0) valueStart = i + 1;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      if (depth === 1) endValue(i);
+      depth--;
+    } else if (c === ',' && depth === 1) endValue(i);
+  }
+  return members;
+}
+
+const DAY_MICROS = 86_400_000_000n;
+const micros = (iso: string): bigint => BigInt(Date.parse(iso)) * 1000n;
+
+/** Epoch microseconds of a timestamp under policy 9, or null when it is not one. */
+function timestampMicros(ts: string): bigint | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|([-+])(\d{2}):(\d{2}))?$/.exec(ts);
+  if (!m) return null;
+  const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
+  if (h > 23 || mi > 59 || se > 59) return null;
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  let offsetMinutes = 0;
+  if (m[9] !== undefined) {
+    const [oh, om] = [Number(m[10]), Number(m[11])];
+    if (om > 59 || oh * 60 + om > 18 * 60) return null;
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const fraction = BigInt((m[7] ?? '').padEnd(6, '0'));
+  return BigInt(Date.UTC(y, mo - 1, d, h, mi, se)) * 1000n + fraction - BigInt(offsetMinutes) * 60_000_000n;
+}
+
+const isoMicros = (us: bigint): string => `${new Date(Number(us / 1000n)).toISOString().slice(0, 19)}.${String(us % 1_000_000n).padStart(6, '0')}Z`;
+
+/** Cents of a price text under policy 7, or null when it is not a price the lake can hold. */
+function priceCents(raw: string): bigint | null {
+  const m = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/.exec(raw);
+  if (!m) return null;
+  const cents = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+  if (cents > 9_999_999_999n) return null;
+  return m[1] === '-' ? -cents : cents;
+}
+
+/** The value of a quantity text under policy 8, or null when it is not an INT quantity. */
+function quantityValue(raw: string): bigint | null {
+  const m = /^(-?(?:0|[1-9][0-9]*))(?:\.0+)?$/.exec(raw);
+  if (!m) return null;
+  const n = BigInt(m[1]);
+  return n > 2147483647n || n < -2147483648n ? null : n;
+}
+
+const TYPES_NEEDING_PRODUCT = ['page_view', 'add_to_cart', 'remove_from_cart', 'purchase'];
+const CART_TYPES = ['add_to_cart', 'remove_from_cart', 'purchase'];
+
+/** Policy 4-14 applied to a line that is a well-formed object: its reason, or its silver values. */
+function classify(line: string): { reason: string } | { silver: Record<string, string | number | null> } {
+  const raw = new Map(topLevelMembers(line.trim()));
+  const value = (k: string): unknown => (raw.has(k) ? JSON.parse(raw.get(k) as string) : undefined);
+  const present = (k: string): boolean => ![undefined, null, ''].includes(value(k) as string);
+  if (!['timestamp', 'user_id', 'session_id', 'event_type'].every(present)) return { reason: 'missing_field' };
+  const type = value('event_type');
+  if (typeof type !== 'string' || !EVENT_TYPES.includes(type)) return { reason: 'unknown_event_type' };
+  const needed = [
+    ...(TYPES_NEEDING_PRODUCT.includes(type) ? ['product_id', 'category'] : []),
+    ...(CART_TYPES.includes(type) ? ['quantity', 'price'] : []),
+    ...(type === 'search' ? ['search_query'] : []),
+  ];
+  if (!needed.every(present)) return { reason: 'missing_field' };
+  const ts = value('timestamp');
+  const at = typeof ts === 'string' ? timestampMicros(ts) : null;
+  if (at === null) return { reason: 'bad_timestamp' };
+  if (at < micros('2024-01-01T00:00:00Z') || at >= micros(ADVERSARIAL_INGESTED_AT) + DAY_MICROS) return { reason: 'out_of_range' };
+  const cents = present('price') ? (typeof value('price') === 'number' ? priceCents(raw.get('price') as string) : null) : undefined;
+  const quantity = present('quantity') ? (typeof value('quantity') === 'number' ? quantityValue(raw.get('quantity') as string) : null) : undefined;
+  if (cents === null || quantity === null) return { reason: 'bad_type' };
+  for (const f of ['user_id', 'session_id', 'product_id', 'category', 'search_query']) {
+    const v = value(f);
+    if (present(f) && (typeof v !== 'string' || v.includes('\u0000'))) return { reason: 'bad_type' };
+  }
+  if ((cents !== undefined && cents < 0n) || (quantity !== undefined && quantity < 1n)) return { reason: 'out_of_range' };
+  const revenue = type === 'purchase' && cents !== undefined && quantity !== undefined ? cents * quantity : undefined;
+  if (revenue !== undefined && revenue >= 1_000_000_000_000n) return { reason: 'out_of_range' };
+  const money = (c: bigint): string => `${c / 100n}.${String(c % 100n).padStart(2, '0')}`;
+  const textOf = (k: string): string | null => (present(k) ? (value(k) as string) : null);
+  return {
+    silver: {
+      event_ts: isoMicros(at),
+      user_id: textOf('user_id'),
+      session_id: textOf('session_id'),
+      event_type: type,
+      product_id: textOf('product_id'),
+      quantity: quantity === undefined ? null : Number(quantity),
+      price: cents === undefined ? null : money(cents),
+      category: textOf('category'),
+      search_query: textOf('search_query'),
+      revenue: revenue === undefined ? null : money(revenue),
+    },
+  };
+}
+
 const text = (l: CorpusLine): string => l.bytes.toString('utf8');
 const records = ADVERSARIAL_LINES.filter((l) => !['blank', 'bad_encoding', 'line_too_long'].includes(l.expect));
 const validLines = ADVERSARIAL_LINES.filter((l) => l.expect === 'valid');
@@ -165,6 +282,17 @@ describe('adversarial corpus (tests/fixtures/adversarial-corpus.ts)', () => {
       users.add(user);
     }
     for (const l of ADVERSARIAL_LINES) if (l.expect !== 'valid') expect(l.silver, l.rule).to.equal(undefined);
+  });
+
+  it('a second derivation of policy 4-14 gives every well-formed record its stated outcome and silver values', () => {
+    for (const l of records.filter((r) => r.expect !== 'malformed_json')) {
+      const got = classify(text(l));
+      if (l.expect === 'valid') {
+        expect(got, l.rule).to.have.property('silver');
+        const silver = (got as { silver: Record<string, unknown> }).silver;
+        for (const [k, v] of Object.entries(l.silver ?? {})) expect(silver[k], `${l.rule}: ${k}`).to.deep.equal(v);
+      } else expect(got, l.rule).to.deep.equal({ reason: l.expect });
+    }
   });
 
   it('source files are bucket keys whose content reads back to exactly the lines, with a BOM, CRLF and no final newline', () => {
