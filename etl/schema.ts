@@ -2,7 +2,7 @@
  * The single source of truth for every table of the lakehouse.
  *
  * Glue tables (components/), local DuckDB DDL (etl/local/), the validation checks and the
- * README data dictionary are all derived from the definitions below: no other file writes a
+ * data dictionary (docs/data-dictionary.md) are all derived from the definitions below: no other file writes a
  * column list by hand. Column order here is the physical column order of the written files.
  */
 

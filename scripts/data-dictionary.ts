@@ -1,21 +1,19 @@
 /**
- * The README data dictionary, rendered from etl/schema.ts (the single source of truth), so the
+ * docs/data-dictionary.md, rendered from etl/schema.ts (the single source of truth), so the
  * documented tables and columns can never drift from the ones the program creates.
  *
  *   npx tsx scripts/data-dictionary.ts            prints the Markdown
- *   npx tsx scripts/data-dictionary.ts --write    replaces the README section between
- *                                                 <!-- data-dictionary:start --> and <!-- data-dictionary:end -->
+ *   npx tsx scripts/data-dictionary.ts --write    writes docs/data-dictionary.md
  *
- * tests/data-dictionary.test.ts fails when the README section differs from this rendering.
+ * tests/data-dictionary.test.ts fails when docs/data-dictionary.md differs from this rendering.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseFlags, UsageError, type CommandSpec } from '../cli/args';
+import { sqlTableNames } from '../etl/local/queries';
 import { PartitionFormat, TableDef, TABLES } from '../etl/schema';
 
-export const START_MARKER = '<!-- data-dictionary:start -->';
-export const END_MARKER = '<!-- data-dictionary:end -->';
-export const README_PATH = path.join(__dirname, '..', 'README.md');
+export const DICTIONARY_PATH = path.join(__dirname, '..', 'docs', 'data-dictionary.md');
 
 const LAYER_TITLES: Record<TableDef['layer'], string> = {
   raw: 'Raw (source bucket)',
@@ -46,13 +44,14 @@ function partitionFormat(format: PartitionFormat): string {
 function renderTable(table: TableDef): string[] {
   const bucket = table.layer === 'raw' ? 'capstone-events-<studentId>-<accountId>' : 'capstone-analytics-<studentId>-<accountId>';
   const partitionPath = table.partitionKeys.map((k) => `${k.name}=…`).join('/');
+  const local = table.layer === 'raw' ? 'not a lake table (the source folder itself)' : sqlTableNames(table).map((n) => `\`${n}\``).join(' or ');
   const lines = [
-    `#### \`${table.database}_<id>.${table.name}\``,
+    `### \`${table.database}_<id>.${table.name}\``,
     '',
     cell(table.description),
     '',
     `- Location: \`s3://${bucket}/${table.location}/${partitionPath}${partitionPath ? '/' : ''}\` (${table.format})`,
-    `- Reference in code: \`${table.id}\``,
+    `- In \`lakehouse sql\`: ${local}`,
     '',
     '| Column | Type | Nullable | Description |',
     '| --- | --- | --- | --- |',
@@ -68,64 +67,50 @@ function renderTable(table: TableDef): string[] {
   return lines;
 }
 
-/** The data dictionary section body (between the markers), ending with a newline. */
+/** The whole of docs/data-dictionary.md, ending with a newline. */
 export function renderDataDictionary(tables: readonly TableDef[] = TABLES): string {
   const lines = [
-    '<!-- Generated from etl/schema.ts by `npx tsx scripts/data-dictionary.ts --write`: edit the schema, not this section. -->',
+    '# Data dictionary',
     '',
-    '`<id>` is the stack\'s studentId with hyphens replaced by underscores; every table is partitioned and',
-    'registered with partition projection, so new partitions are queryable without a crawler.',
+    '<!-- Generated from etl/schema.ts by `npx tsx scripts/data-dictionary.ts --write`: edit the schema, not this file. -->',
+    '',
+    'Every table of the lakehouse, its columns, types and partitions. In AWS, `<id>` is the stack\'s',
+    'studentId with hyphens replaced by underscores; every table is partitioned and registered with',
+    'partition projection, so new partitions are queryable without a crawler. On your machine the same',
+    'tables live in the lake folder under the same paths, and `lakehouse sql` knows them by the names',
+    'given with each table.',
     '',
   ];
   const layers = [...new Set(tables.map((t) => t.layer))];
   for (const layer of layers) {
-    lines.push(`### ${LAYER_TITLES[layer]}`, '');
+    lines.push(`## ${LAYER_TITLES[layer]}`, '');
     for (const table of tables.filter((t) => t.layer === layer)) lines.push(...renderTable(table));
   }
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 
-/** The README section between the markers, or undefined when the README has no (complete) markers. */
-export function readSection(readme: string): string | undefined {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start === -1 || end === -1 || end < start) return undefined;
-  return readme.slice(start + START_MARKER.length, end).replace(/^\n/, '');
-}
-
-/** The README with the section between the markers replaced; throws naming the missing marker. */
-export function replaceSection(readme: string, body: string, file = 'README.md'): string {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start === -1) throw new Error(`${file}: expected a line '${START_MARKER}' where the data dictionary starts`);
-  if (end === -1 || end < start) throw new Error(`${file}: expected a line '${END_MARKER}' after '${START_MARKER}'`);
-  return `${readme.slice(0, start + START_MARKER.length)}\n${body}${readme.slice(end)}`;
-}
-
 const SPEC: CommandSpec = {
   name: 'data-dictionary',
   invocation: 'npx tsx scripts/data-dictionary.ts',
-  summary: 'Print the data dictionary rendered from etl/schema.ts, or write it into the README section between the markers.',
+  summary: 'Print the data dictionary rendered from etl/schema.ts, or write it to docs/data-dictionary.md.',
   flags: [
-    { name: 'write', type: 'boolean', description: 'Replace the README section instead of printing.', default: false },
-    { name: 'readme', type: 'string', placeholder: 'FILE', description: 'README to update.', default: README_PATH },
+    { name: 'write', type: 'boolean', description: 'Write the file instead of printing.', default: false },
+    { name: 'file', type: 'string', placeholder: 'FILE', description: 'File to write.', default: DICTIONARY_PATH },
   ],
 };
 
 export function main(argv: readonly string[]): number {
   try {
     const flags = parseFlags(SPEC, argv);
-    const body = renderDataDictionary();
+    const text = renderDataDictionary();
     if (flags.write !== true) {
-      process.stdout.write(body);
+      process.stdout.write(text);
       return 0;
     }
-    const file = String(flags.readme);
-    if (!fs.existsSync(file)) throw new Error(`--readme: expected an existing file, got '${file}'`);
-    const before = fs.readFileSync(file, 'utf8');
-    const after = replaceSection(before, body, file);
-    if (after !== before) fs.writeFileSync(file, after);
-    console.error(`${file}: data dictionary ${after === before ? 'already up to date' : 'updated'} (${TABLES.length} tables)`);
+    const file = String(flags.file);
+    const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (before !== text) fs.writeFileSync(file, text);
+    console.error(`${file}: data dictionary ${before === text ? 'already up to date' : 'written'} (${TABLES.length} tables)`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

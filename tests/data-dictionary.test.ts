@@ -1,21 +1,14 @@
 /**
- * The README data dictionary: rendered from etl/schema.ts, every table and column present with
- * its type and nullability, and the README section equal to the rendering (so it cannot drift).
+ * docs/data-dictionary.md: rendered from etl/schema.ts, every table and column present with its
+ * type and nullability, and the file equal to the rendering (so it cannot drift).
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { allColumns, TableDef, TABLES } from '../etl/schema';
-import {
-  END_MARKER,
-  main,
-  readSection,
-  README_PATH,
-  renderDataDictionary,
-  replaceSection,
-  START_MARKER,
-} from '../scripts/data-dictionary';
+import { sqlTableNames } from '../etl/local/queries';
+import { DICTIONARY_PATH, main, renderDataDictionary } from '../scripts/data-dictionary';
 
 interface RenderedRow {
   name: string;
@@ -38,7 +31,7 @@ function parseRendered(markdown: string): Map<string, RenderedRow[]> {
   const sections = new Map<string, RenderedRow[]>();
   let current: RenderedRow[] | undefined;
   for (const line of markdown.split('\n')) {
-    const heading = line.match(/^#### `([^`]+)`$/);
+    const heading = line.match(/^### `([^`]+)`$/);
     if (heading) {
       current = [];
       sections.set(heading[1], current);
@@ -107,32 +100,21 @@ describe('data dictionary (scripts/data-dictionary.ts)', () => {
     expect(rows).to.deep.equal([{ name: 'odd', type: 'string', nullable: 'yes', description: 'a \\| b' }]);
   });
 
-  it('replaces exactly the section between the markers, and names a missing marker', () => {
-    const readme = `# Title\n\n${START_MARKER}\nold text\n${END_MARKER}\n\n## After\n`;
-    const updated = replaceSection(readme, rendered);
-    expect(readSection(updated)).to.equal(rendered);
-    expect(updated.startsWith(`# Title\n\n${START_MARKER}\n`)).to.equal(true);
-    expect(updated.endsWith(`${END_MARKER}\n\n## After\n`)).to.equal(true);
-    expect(replaceSection(updated, rendered)).to.equal(updated);
-    expect(() => replaceSection('# no markers\n', rendered)).to.throw(`README.md: expected a line '${START_MARKER}' where the data dictionary starts`);
-    expect(() => replaceSection(`${START_MARKER}\n`, rendered)).to.throw(`README.md: expected a line '${END_MARKER}' after '${START_MARKER}'`);
+  it('names each lake table as lakehouse sql knows it', () => {
+    for (const table of TABLES.filter((t) => t.layer !== 'raw')) {
+      expect(rendered, table.id).to.include(`- In \`lakehouse sql\`: ${sqlTableNames(table).map((n) => `\`${n}\``).join(' or ')}`);
+    }
   });
 
-  it('--write updates a README with markers; fails with one line without them or on a bad flag', () => {
+  it('--write writes the file, then reports it up to date; a bad flag is one line and exit 2', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'data-dictionary-'));
     try {
-      const withMarkers = path.join(dir, 'README.md');
-      fs.writeFileSync(withMarkers, `# x\n${START_MARKER}\n${END_MARKER}\n`);
-      const ok = captureStderr(() => main(['--write', '--readme', withMarkers]));
-      expect(ok.code).to.equal(0);
-      expect(readSection(fs.readFileSync(withMarkers, 'utf8'))).to.equal(rendered);
-      expect(ok.stderr).to.equal(`${withMarkers}: data dictionary updated (${TABLES.length} tables)`);
-
-      const without = path.join(dir, 'PLAIN.md');
-      fs.writeFileSync(without, '# x\n');
-      const missing = captureStderr(() => main(['--write', '--readme', without]));
-      expect(missing).to.deep.equal({ code: 1, stderr: `${without}: expected a line '${START_MARKER}' where the data dictionary starts` });
-      expect(fs.readFileSync(without, 'utf8')).to.equal('# x\n');
+      const file = path.join(dir, 'data-dictionary.md');
+      const first = captureStderr(() => main(['--write', '--file', file]));
+      expect(first).to.deep.equal({ code: 0, stderr: `${file}: data dictionary written (${TABLES.length} tables)` });
+      expect(fs.readFileSync(file, 'utf8')).to.equal(rendered);
+      const again = captureStderr(() => main(['--write', '--file', file]));
+      expect(again).to.deep.equal({ code: 0, stderr: `${file}: data dictionary already up to date (${TABLES.length} tables)` });
 
       const bad = captureStderr(() => main(['--wrte']));
       expect(bad.code).to.equal(2);
@@ -142,13 +124,7 @@ describe('data dictionary (scripts/data-dictionary.ts)', () => {
     }
   });
 
-  it('the README section equals the rendering from the schema', function () {
-    const readme = fs.readFileSync(README_PATH, 'utf8');
-    const section = readSection(readme);
-    if (section === undefined) {
-      console.log(`      skipped: README.md has no '${START_MARKER}' ... '${END_MARKER}' markers yet, so there is no section to compare`);
-      this.skip();
-    }
-    expect(section, 'README data dictionary is stale: run `npx tsx scripts/data-dictionary.ts --write`').to.equal(rendered);
+  it('docs/data-dictionary.md equals the rendering from the schema', () => {
+    expect(fs.readFileSync(DICTIONARY_PATH, 'utf8'), 'docs/data-dictionary.md is stale: run `npx tsx scripts/data-dictionary.ts --write`').to.equal(rendered);
   });
 });
