@@ -538,3 +538,73 @@ describe('local engine hardening: failed runs', () => {
     expect(listTree(lake)).to.deep.equal([`${rel}/part-0.parquet`]);
   });
 });
+
+describe('local engine hardening: I/O failures on a real device (tmpfs; needs permission to mount)', () => {
+  const mounts: string[] = [];
+  /** A fresh tmpfs of the given size, or undefined when this machine does not allow mounting. */
+  const mountTmpfs = (size: string): string | undefined => {
+    const dir = tempDir('mnt');
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status !== 0) return undefined;
+    mounts.push(dir);
+    return dir;
+  };
+  after(() => {
+    for (const dir of mounts) spawnSync('umount', [dir]);
+  });
+
+  const source = tempDir('io-src');
+  writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_1' })]);
+
+  it('a lake on a read-only mount: one line naming the path and the cause, for a new and for an existing lake', async function () {
+    const mnt = mountTmpfs('1m');
+    if (!mnt) this.skip();
+    const existing = path.join(mnt, 'existing');
+    await runIncremental({ source, lake: existing });
+    expect(spawnSync('mount', ['-o', 'remount,ro', mnt]).status).to.equal(0);
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [eventLine({ user_id: 'u_2' })]);
+    try {
+      for (const lake of [path.join(mnt, 'new'), existing]) {
+        const err = await failure(() => runIncremental({ source, lake }));
+        expect(err, lake).to.be.instanceOf(InputError);
+        expect(err.message, lake).to.contain(lake).and.contain('read-only file system');
+        expect(err.message.split('\n')).to.have.length(1);
+      }
+    } finally {
+      fs.rmSync(path.join(source, ...keyAt('2025-11-19T18:00:00Z').split('/')));
+    }
+  });
+
+  it('a full disk at the start: one line naming the path, nothing left behind', async function () {
+    const mnt = mountTmpfs('64k');
+    if (!mnt) this.skip();
+    // fill the device
+    const fill = fs.openSync(path.join(mnt, 'fill'), 'w');
+    try {
+      for (;;) fs.writeSync(fill, Buffer.alloc(4096));
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).to.equal('ENOSPC');
+    } finally {
+      fs.closeSync(fill);
+    }
+    const lake = path.join(mnt, 'lake');
+    const err = await failure(() => runIncremental({ source, lake }));
+    expect(err).to.be.instanceOf(InputError);
+    expect(err.message).to.contain(lake).and.contain('no space left on the device');
+  });
+
+  it('a disk that fills up during the run: one line, the staging removed, the lake still readable and completed by the next run', async function () {
+    const mnt = mountTmpfs('24k');
+    if (!mnt) this.skip();
+    const lake = path.join(mnt, 'lake');
+    const err = await failure(() => runIncremental({ source, lake }));
+    expect(err).to.be.instanceOf(InputError);
+    expect(err.message.toLowerCase()).to.contain('no space left');
+    expect(err.message.split('\n')).to.have.length(1);
+    expect(fs.existsSync(path.join(lake, '_staging'))).to.equal(false);
+    expect(fs.existsSync(path.join(lake, TRASH_DIR))).to.equal(false);
+    await tableRowCounts(lake);
+    expect(spawnSync('mount', ['-o', 'remount,size=4m', mnt]).status).to.equal(0);
+    expect((await runIncremental({ source, lake })).batchFiles).to.equal(1);
+    expect((await tableRowCounts(lake))['silver.events']).to.equal(1);
+  });
+});

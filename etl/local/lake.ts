@@ -105,7 +105,7 @@ export function prepareLakeForRun(lake: string, source: string): void {
     }
   }
   try {
-    if (!exists) fs.mkdirSync(lake, { recursive: true });
+    if (!exists) mkdirShowingCause(lake);
     if (!isFile(markerPath(lake))) writeMarker(lake);
   } catch (err) {
     throw ioInputError('cannot write the lake folder', lake, err, 'give a folder on a writable device with free space and write permission');
@@ -119,6 +119,23 @@ function writeMarker(lake: string): void {
   } catch (err) {
     // A run started at the same moment wrote it: the folder is a lake either way.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * mkdir -p that fails with the real cause: Node's recursive mkdir reports ENOENT for a parent on
+ * a read-only mount (EROFS) or without write permission, so the first missing folder is created
+ * on its own to learn why.
+ */
+function mkdirShowingCause(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let first = path.resolve(dir);
+    while (!fs.existsSync(path.dirname(first)) && path.dirname(first) !== first) first = path.dirname(first);
+    fs.mkdirSync(first); // throws the cause (EROFS, EACCES, ENOTDIR...)
+    throw err;
   }
 }
 

@@ -72,8 +72,18 @@ export function removePartition(lake: string, runId: string, relDir: string): vo
 
 /** Removes the bookkeeping of a run whose partitions are all in place (before the state is committed). */
 export function finishRun(lake: string, runId: string): void {
-  fs.rmSync(path.join(lake, TRASH_DIR, runId), { recursive: true, force: true });
-  fs.rmSync(path.join(lake, STAGING_DIR, runId), { recursive: true, force: true });
+  for (const dir of [TRASH_DIR, STAGING_DIR]) {
+    fs.rmSync(path.join(lake, dir, runId), { recursive: true, force: true });
+    removeIfEmpty(path.join(lake, dir));
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty (another run's folder) or already gone
+  }
 }
 
 /**
