@@ -1,15 +1,16 @@
 -- The 5 deliverable queries, Athena engine v3 (Trino) dialect; the local engine runs them on
 -- DuckDB unchanged. They read gold only; table names are unqualified (Athena runs them with
 -- database gold_<id>). Each query is preceded by one comment line: `-- <n>. <name>: <question>`.
--- Rates are fractions 0..1 with 4 decimals: DECIMAL arithmetic, NULLIF-guarded.
+-- Rates are fractions 0..1 with 4 decimals: DECIMAL arithmetic, NULLIF-guarded. Sums of counts are
+-- cast to BIGINT: Trino sums BIGINT to BIGINT, DuckDB to HUGEINT.
 
 -- 1. conversion_funnel: For each product, what fraction of views lead to an add-to-cart, of add-to-carts to a purchase, and of views to a purchase?
 SELECT
   product_id,
   category,
-  SUM(views) AS views,
-  SUM(add_to_carts) AS add_to_carts,
-  SUM(purchases) AS purchases,
+  CAST(SUM(views) AS BIGINT) AS views,
+  CAST(SUM(add_to_carts) AS BIGINT) AS add_to_carts,
+  CAST(SUM(purchases) AS BIGINT) AS purchases,
   CAST(ROUND(CAST(SUM(add_to_carts) AS DECIMAL(20, 8)) / NULLIF(SUM(views), 0), 4) AS DECIMAL(10, 4)) AS view_to_cart_rate,
   CAST(ROUND(CAST(SUM(purchases) AS DECIMAL(20, 8)) / NULLIF(SUM(add_to_carts), 0), 4) AS DECIMAL(10, 4)) AS cart_to_purchase_rate,
   CAST(ROUND(CAST(SUM(purchases) AS DECIMAL(20, 8)) / NULLIF(SUM(views), 0), 4) AS DECIMAL(10, 4)) AS view_to_purchase_rate
@@ -31,7 +32,7 @@ ORDER BY event_date, event_hour;
 SELECT
   product_id,
   category,
-  SUM(views) AS views
+  CAST(SUM(views) AS BIGINT) AS views
 FROM product_views
 GROUP BY product_id, category
 ORDER BY views DESC, product_id

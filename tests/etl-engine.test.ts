@@ -207,9 +207,9 @@ describe('local engine: edge cases', () => {
     await runIncremental({ source, lake });
     const rows = await tableRows(lake, silverEvents, 'user_id');
     expect(rows.map((r) => [r.user_id, r.event_ts, r.event_date, r.event_hour])).to.deep.equal([
-      ['u_00001', '2025-11-19 17:59:59.999999', '2025-11-19', 17],
+      ['u_00001', '2025-11-19 17:59:59.999', '2025-11-19', 17],
       ['u_00002', '2025-11-19 23:59:59.5', '2025-11-19', 23],
-      ['u_00003', '2025-11-19 12:24:54.718325', '2025-11-19', 12],
+      ['u_00003', '2025-11-19 12:24:54.718', '2025-11-19', 12],
       ['u_00004', '2025-11-20 01:00:00', '2025-11-20', 1],
     ]);
     expect(listPartitionDirs(lake, silverEvents)).to.deep.equal([

@@ -162,7 +162,10 @@ SELECT
   category,
   search_query,
   -- typed (silver)
-  ts_value AS event_ts,
+  -- Athena (Trino) reads a Hive timestamp at millisecond precision, rounding: 18:59:59.9999
+  -- would read as 19:00:00.000, outside its event_hour partition. Stored truncated to the
+  -- millisecond, the value is what Athena shows and stays in its hour; event_key keeps the microseconds.
+  date_trunc('MILLISECOND', ts_value) AS event_ts,
   user_text AS user_id_value,
   session_text AS session_id_value,
   type_text AS event_type_value,

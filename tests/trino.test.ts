@@ -1,0 +1,200 @@
+/**
+ * The Athena side executed: a Trino server (Athena engine v3 is built on Trino) on loopback reads
+ * the lakes the DuckDB and Spark engines write from the same fixtures, through tables created
+ * from the description that also renders the Glue tables. The 5 deliverable queries must answer
+ * exactly as DuckDB answers (types, rounding, ordering), and the validation checks, rendered as
+ * the validation provider sends them to Athena, must pass on good lakes and fail on tampered ones.
+ *
+ * One server start serves every test (reused when already running, stopped after if this file
+ * started it). Without Java or the server the layer is skipped with the reason, except on CI
+ * (CI=true), where it fails. Setup: `npm run trino:fetch` (see scripts/trino-server.ts).
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ValidationDatabases } from '../components/athena-validation-provider';
+import { CheckResult, CheckWindow } from '../etl/checks';
+import { localCheckWindow, runLocalChecks } from '../etl/local/checks';
+import { runIncremental } from '../etl/local/engine';
+import { QueryResult, runDeliverableQueries } from '../etl/local/queries';
+import { runSparkIncremental, sparkPython } from '../etl/spark/engine';
+import { generateFiles } from '../generator';
+import { loadQueries } from '../queries';
+import { findTrinoJava, isInstalled, startServer, stopServer, TRINO_MIN_JAVA, TRINO_VERSION, trinoPaths } from '../scripts/trino-server';
+import { eventLine, keyAt, writeSource } from './etl-helpers';
+import { trinoQuery } from './trino/client';
+import { runTrinoChecks } from './trino/checks';
+import { answerDifferences } from './trino/compare';
+import { lakeDatabases, registerLake, TRINO_CATALOG, unregisterLake } from './trino/lake-catalog';
+import { TAMPERINGS } from './trino/tamper';
+
+const ON_CI = process.env.CI === 'true';
+const FIXTURE = path.join(__dirname, 'fixtures', 'starter-sample-100.jsonl.gz');
+const paths = trinoPaths();
+
+/** Why the layer cannot run here, or undefined when it can. */
+function trinoUnavailable(): string | undefined {
+  if (!isInstalled(paths)) return `the Trino ${TRINO_VERSION} server is not unpacked in ${paths.home}: run \`npm run trino:fetch\` (needs Maven)`;
+  const java = findTrinoJava();
+  return 'problem' in java ? java.problem : undefined;
+}
+
+/**
+ * One source folder for every lake: the starter's own 100 lines, generated files with duplicates
+ * and malformed lines across a date boundary, and events on the edges Trino and DuckDB could
+ * read differently (an hour's last microseconds, a price with a half cent of revenue rounding).
+ */
+async function writeSourceFixtures(source: string): Promise<void> {
+  writeSource(source, keyAt('2025-11-19T17:55:00Z'), fs.readFileSync(FIXTURE));
+  await generateFiles({
+    outDir: source,
+    files: 4,
+    minEvents: 150,
+    maxEvents: 250,
+    start: new Date('2025-11-19T23:50:00Z'),
+    intervalMinutes: 5,
+    seed: 14,
+    duplicateRate: 0.05,
+    malformedRate: 0.08,
+  });
+  writeSource(source, keyAt('2025-11-19T19:00:00Z'), [
+    eventLine({ timestamp: '2025-11-19T18:59:59.999900+00:00', user_id: 'u_20001', event_type: 'purchase', quantity: 3, price: 33.33 }),
+    eventLine({ timestamp: '2025-11-19T20:59:59.9995Z', user_id: 'u_20002', event_type: 'page_view', quantity: null, price: null }),
+    eventLine({ timestamp: '2025-11-19T19:00:00Z', user_id: 'u_20003', event_type: 'add_to_cart', product_id: 'p_6005', category: 'toys', quantity: 1, price: 299.99 }),
+  ]);
+}
+
+interface Lake {
+  readonly engine: 'duckdb' | 'spark';
+  readonly dir: string;
+  readonly databases: ValidationDatabases;
+}
+
+const runTag = `t${process.pid}`;
+const lakeDir = (name: string) => path.join(paths.lakes, `${runTag}_${name}`);
+const lakeRoot = (name: string) => `local:///lakes/${runTag}_${name}`;
+
+describe(`Trino ${TRINO_VERSION} (Athena engine v3) over lakes the engines write`, function () {
+  this.timeout(300_000);
+  let url = '';
+  let startedHere = false;
+  let source = '';
+  const lakes: Partial<Record<Lake['engine'], Lake>> = {};
+  let duckAnswers: QueryResult[] = [];
+  let window: CheckWindow;
+  const registered: ValidationDatabases[] = [];
+  const created: string[] = [];
+
+  before(async function () {
+    this.timeout(900_000);
+    const why = trinoUnavailable();
+    if (why) {
+      if (ON_CI) throw new Error(`Trino layer cannot run on CI: ${why}`);
+      console.log(`    Trino layer skipped: ${why} (Java ${TRINO_MIN_JAVA}+ required; CI runs it)`);
+      this.skip();
+    }
+    const server = await startServer({ paths, timeoutMs: 600_000 });
+    url = server.url;
+    startedHere = server.started;
+    console.log(`    Trino ${server.started ? `started in ${server.seconds.toFixed(1)} s` : 'already running'} on ${url}`);
+
+    const t0 = Date.now();
+    source = lakeDir('source');
+    created.push(source);
+    await writeSourceFixtures(source);
+    const duck: Lake = { engine: 'duckdb', dir: lakeDir('duckdb'), databases: lakeDatabases(`${runTag}_duckdb`) };
+    created.push(duck.dir);
+    await runIncremental({ source, lake: duck.dir, now: new Date('2025-11-20T01:00:00Z') });
+    await registerLake(url, lakeRoot('duckdb'), duck.databases);
+    registered.push(duck.databases);
+    lakes.duckdb = duck;
+    duckAnswers = await runDeliverableQueries(duck.dir);
+    window = localCheckWindow(duck.dir);
+    console.log(`    DuckDB-written lake built and registered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    if (url) for (const databases of registered) await unregisterLake(url, databases).catch(() => undefined);
+    for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+    if (startedHere) stopServer(paths);
+  });
+
+  /** The 5 queries of queries/queries.sql on Trino, gold as the session schema (Athena's QueryExecutionContext). */
+  async function trinoAnswers(lake: Lake) {
+    const out = [];
+    for (const q of loadQueries()) out.push({ q, result: await trinoQuery({ url, catalog: TRINO_CATALOG, schema: lake.databases.gold }, q.sql) });
+    return out;
+  }
+
+  /** Check results reduced to what both runners must agree on. */
+  const figures = (results: readonly CheckResult[]) => results.map((r) => ({ id: r.id, status: r.status, failures: r.failures, rowsChecked: r.rowsChecked, observed: r.observed }));
+
+  function lakeSuite(engine: Lake['engine']) {
+    describe(`the lake the ${engine} engine writes`, () => {
+      before(async function () {
+        this.timeout(900_000);
+        if (engine !== 'spark' || lakes.spark) return;
+        const spark = sparkPython();
+        if ('problem' in spark) {
+          if (ON_CI) throw new Error(`the Spark-written lake cannot be built on CI: ${spark.problem}`);
+          console.log(`    Spark-written lake skipped: ${spark.problem}`);
+          this.skip();
+        }
+        const lake: Lake = { engine: 'spark', dir: lakeDir('spark'), databases: lakeDatabases(`${runTag}_spark`) };
+        created.push(lake.dir);
+        const t0 = Date.now();
+        await runSparkIncremental({ source, lake: lake.dir, now: new Date('2025-11-20T01:00:00Z') });
+        await registerLake(url, lakeRoot('spark'), lake.databases);
+        registered.push(lake.databases);
+        lakes.spark = lake;
+        console.log(`    Spark-written lake built and registered in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      });
+
+      it('the 5 deliverable queries answer on Trino exactly as on DuckDB: columns, types, rows, order, decimals', async () => {
+        const lake = lakes[engine]!;
+        const onDuck = engine === 'duckdb' ? duckAnswers : await runDeliverableQueries(lake.dir);
+        const answers = await trinoAnswers(lake);
+        expect(answers.map((a) => a.q.name)).to.deep.equal(onDuck.map((d) => d.name));
+        for (const [i, { q, result }] of answers.entries()) {
+          expect(result.rows.length, `query ${q.id} (${q.name}) returns rows`).to.be.greaterThan(0);
+          expect(answerDifferences(result, onDuck[i]), `query ${q.id} (${q.name}) on Trino vs DuckDB`).to.deep.equal([]);
+          // Both engines wrote lakes with the same answers.
+          expect(answerDifferences(result, duckAnswers[i]), `query ${q.id} (${q.name}) on Trino vs DuckDB over the DuckDB-written lake`).to.deep.equal([]);
+        }
+      });
+
+      it('every validation check passes on Trino, with the figures DuckDB reports', async () => {
+        const lake = lakes[engine]!;
+        const onTrino = await runTrinoChecks(url, lake.databases, window);
+        const failing = onTrino.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.message ?? r.id);
+        expect(failing).to.deep.equal([]);
+        expect(onTrino.filter((r) => r.status === 'pass').length, 'checks that passed').to.be.greaterThan(10);
+        expect(figures(onTrino)).to.deep.equal(figures(await runLocalChecks(lake.dir, undefined, { window })));
+      });
+    });
+  }
+  lakeSuite('duckdb');
+  lakeSuite('spark');
+
+  describe('tampered copies of the DuckDB-written lake', () => {
+    for (const [i, tampering] of TAMPERINGS.entries()) {
+      it(`fail ${tampering.failing.join(' and ')} on Trino, the same checks as on DuckDB, when ${tampering.name}`, async () => {
+        const name = `tampered${i}`;
+        const dir = lakeDir(name);
+        created.push(dir);
+        fs.cpSync(lakes.duckdb!.dir, dir, { recursive: true });
+        await tampering.apply(dir);
+        const databases = lakeDatabases(`${runTag}_${name}`);
+        await registerLake(url, lakeRoot(name), databases);
+        registered.push(databases);
+        const onTrino = await runTrinoChecks(url, databases, window);
+        const failed = onTrino.filter((r) => r.status === 'fail' || r.status === 'error');
+        expect(failed.every((r) => r.status === 'fail'), failed.map((r) => r.message).join('; ')).to.equal(true);
+        expect(failed.map((r) => r.id)).to.include.members([...tampering.failing]);
+        const onDuck = await runLocalChecks(dir, undefined, { window });
+        expect(failed.map((r) => r.id).sort()).to.deep.equal(onDuck.filter((r) => r.status === 'fail').map((r) => r.id).sort());
+      });
+    }
+  });
+});
