@@ -18,7 +18,7 @@ import { rollbackRun } from '../etl/local/partitions';
 import { LAKE_MARKER, TRASH_DIR } from '../etl/local/paths';
 import { runDeliverableQueries } from '../etl/local/queries';
 import { DEFAULT_READ_BOUNDS, ReadBounds, scanSource } from '../etl/local/source';
-import { acquireLock, loadState } from '../etl/local/state';
+import { acquireLock, LakeState, loadState } from '../etl/local/state';
 import { manifest } from '../etl/manifest';
 import { bronzeFileLedger, silverEvents } from '../etl/schema';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
@@ -249,11 +249,16 @@ describe('local engine hardening: the run lock', () => {
   });
 });
 
-/** The batch views loadBatch registers for the given source files (key -> gzipped bytes). */
+/** The batch views loadBatch registers for the given source files (key -> gzipped bytes), on a new lake. */
 async function batchViews(files: Record<string, Buffer>, bounds: ReadBounds = DEFAULT_READ_BOUNDS) {
   const source = tempDir('views');
   for (const [key, bytes] of Object.entries(files)) writeSource(source, key, bytes);
-  const scan = scanSource(source, { version: 1, files: {} });
+  return batchViewsOf(source, { version: 1, files: {} }, bounds);
+}
+
+/** batch_files and batch_lines as the next run with this state would register them. */
+async function batchViewsOf(source: string, state: LakeState, bounds: ReadBounds = DEFAULT_READ_BOUNDS) {
+  const scan = scanSource(source, state);
   const duck = await openDuck();
   try {
     await loadBatch(duck.connection, scan.batch, new Date('2025-11-19T18:00:00Z'), bounds);
@@ -445,7 +450,7 @@ describe('local engine hardening: source entries and batches', () => {
     await runIncremental({ source, lake });
     const original = loadState(lake).files[key];
     writeSource(source, key, [eventLine({ user_id: 'u_e1' }), eventLine({ user_id: 'u_new' })]);
-    const views = await batchViewsOf(source, lake);
+    const views = await batchViewsOf(source, loadState(lake));
     expect(views.lines).to.deep.equal([]);
     expect(views.files).to.have.length(1);
     expect(views.files[0].read_problem).to.equal('changed_file');
@@ -460,21 +465,6 @@ describe('local engine hardening: source entries and batches', () => {
     expect(third).to.include({ batchFiles: 0, changedFiles: 0 });
   });
 });
-
-/** batch_files and batch_lines as the next run of the lake would register them. */
-async function batchViewsOf(source: string, lake: string) {
-  const scan = scanSource(source, loadState(lake));
-  const duck = await openDuck();
-  try {
-    await loadBatch(duck.connection, scan.batch, new Date());
-    return {
-      files: await queryRows(duck.connection, 'SELECT source_file, read_problem, read_error FROM batch_files'),
-      lines: await queryRows(duck.connection, 'SELECT * FROM batch_lines'),
-    };
-  } finally {
-    duck.close();
-  }
-}
 
 describe('local engine hardening: paths used literally', () => {
   it('reads the lake at a path holding glob characters, not another folder the pattern would match', async () => {
