@@ -62,10 +62,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Where the shell reads and writes (the terminal, or streams in a test). */
+export interface ShellIo {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  readonly errors: NodeJS.WritableStream;
+}
+
 /** A minimal shell: statements end with `;`, errors are printed and the shell goes on; .exit or Ctrl-D leaves. */
-async function shell(session: SqlSession, format: OutputFormat): Promise<number> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: 'lakehouse> ' });
-  console.log(`Tables: ${tableList()}.\nEnd each statement with ';'. .tables lists the tables, .exit (or Ctrl-D) leaves.`);
+export async function shell(session: SqlSession, format: OutputFormat, io: ShellIo = { input: process.stdin, output: process.stdout, errors: process.stderr }): Promise<number> {
+  const say = (text: string) => io.output.write(`${text}\n`);
+  const rl = readline.createInterface({ input: io.input, output: io.output, prompt: 'lakehouse> ', terminal: (io.input as { isTTY?: boolean }).isTTY === true });
+  say(`Tables: ${tableList()}.\nEnd each statement with ';'. .tables lists the tables, .exit (or Ctrl-D) leaves.`);
   let buffer = '';
   rl.prompt();
   try {
@@ -73,15 +81,15 @@ async function shell(session: SqlSession, format: OutputFormat): Promise<number>
       const trimmed = line.trim();
       if (buffer === '' && (trimmed === '.exit' || trimmed === '.quit')) break;
       if (buffer === '' && trimmed === '.tables') {
-        console.log(tableList());
+        say(tableList());
       } else {
         buffer += `${line}\n`;
         if (trimmed.endsWith(';')) {
           try {
-            console.log(renderResult(await session.run(buffer), format));
+            say(renderResult(await session.run(buffer), format));
           } catch (err) {
             if (!(err instanceof SqlInputError)) throw err;
-            console.error(`error: ${err.message}`);
+            io.errors.write(`error: ${err.message}\n`);
           }
           buffer = '';
         }

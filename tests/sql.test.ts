@@ -6,8 +6,10 @@ import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { PassThrough } from 'stream';
+import { shell } from '../cli/sql';
 import { LAKE_TABLES } from '../etl/schema';
-import { runSql, sqlTableNames } from '../etl/local/queries';
+import { openSqlSession, runSql, sqlTableNames } from '../etl/local/queries';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
 
 const BIN = path.join(__dirname, '..', 'bin', 'lakehouse.js');
@@ -130,5 +132,33 @@ describe('lakehouse sql', function () {
     expect(r.status).to.equal(0);
     for (const table of LAKE_TABLES) for (const name of sqlTableNames(table)) expect(r.stdout).to.include(name);
     expect(r.stdout).to.include('--format table|csv|json');
+  });
+});
+
+describe('lakehouse sql shell', function () {
+  this.timeout(120_000);
+
+  it('runs statements ended by ;, across lines, reports errors and goes on, and leaves on .exit', async () => {
+    const source = tempDir('shell-src');
+    const lake = path.join(tempDir('shell-lake'), 'lake');
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ event_type: 'page_view', quantity: null, price: null }), eventLine()]);
+    expect(lakehouse(['run', '--source', source, '--lake', lake]).status).to.equal(0);
+
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const errors = new PassThrough();
+    let out = '';
+    let err = '';
+    output.on('data', (d) => (out += d));
+    errors.on('data', (d) => (err += d));
+    const done = shell(await openSqlSession(lake), 'csv', { input, output, errors });
+    input.end(['SELECT count(*) AS n', 'FROM silver.events;', 'SELECT * FROM nowhere;', 'COPY silver.events TO \'/tmp/x.csv\';', 'SELECT 2 AS two;', '.exit', 'SELECT 3 AS never;', ''].join('\n'));
+    expect(await done).to.equal(0);
+    expect(out).to.include('n\n2\n');
+    expect(out).to.include('two\n2\n');
+    expect(out).to.not.include('never');
+    expect(err.trim().split('\n')).to.have.length(2);
+    expect(err).to.match(/^error: .*nowhere/m);
+    expect(err).to.match(/^error: expected a read-only statement .*got COPY/m);
   });
 });
