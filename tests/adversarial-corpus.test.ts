@@ -39,6 +39,23 @@ function topLevelKeys(json: string): string[] {
   return keys;
 }
 
+/** Top-level keys as written (quotes and escapes included). */
+function rawTopLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1 && /^ *:/.test(json.slice(j + 1))) keys.push(json.slice(i, j + 1));
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function hasLoneSurrogate(value: unknown): boolean {
@@ -61,6 +78,8 @@ function malformedBecause(line: string): string | null {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'not an object';
   const keys = topLevelKeys(inner);
   if (new Set(keys).size !== keys.length) return 'duplicate key';
+  if (Object.values(parsed as object).some((v) => v !== null && typeof v === 'object')) return 'nested value';
+  if (rawTopLevelKeys(inner).some((k) => k.includes('\\'))) return 'key written with an escape';
   if (hasLoneSurrogate(parsed)) return 'lone surrogate escape';
   return null;
 }

@@ -246,7 +246,9 @@ describe('local engine: edge cases', () => {
       [eventLine({ timestamp: '1970-01-01T00:00:00Z' }), 'out_of_range'],
       [eventLine({ timestamp: '2023-12-31T23:59:59Z' }), 'out_of_range'], // the year before LAKE_START_YEAR
       [eventLine({ timestamp: '2999-01-01T00:00:00Z' }), 'out_of_range'],
-      [eventLine({ user_id: 'u_ok1', quantity: '3', price: '19.99' }), null],
+      // price and quantity are JSON numbers: a numeric string is a type error, not a number
+      [eventLine({ user_id: 'u_str', quantity: '3', price: '19.99' }), 'bad_type'],
+      [eventLine({ user_id: 'u_ok1', quantity: 3, price: 19.99 }), null],
       [eventLine({ user_id: 'u_ok2', quantity: 3.0, price: 100 }), null],
       [eventLine({ user_id: 'u_ok3', event_type: 'page_view', quantity: null, price: null }), null],
       [eventLine({ user_id: 'u_ok4', event_type: 'search', product_id: null, category: null, quantity: null, price: null, search_query: 'red shoes' }), null],

@@ -11,9 +11,9 @@
 CREATE OR REPLACE TEMP MACRO get_json_object(json_text, json_path) AS
   json_extract_string(CASE WHEN json_valid(json_text) THEN json_text END, json_path);
 
--- json_object_keys(json): the keys of a JSON object; NULL for invalid JSON, '' or a non-object value.
-CREATE OR REPLACE TEMP MACRO json_object_keys(json_text) AS
-  json_keys(CASE WHEN json_valid(json_text) AND json_type(CASE WHEN json_valid(json_text) THEN json_text END) = 'OBJECT' THEN json_text END);
+-- size(array): the number of elements (the transforms only pass non-NULL arrays).
+CREATE OR REPLACE TEMP MACRO size(list_value) AS
+  len(list_value);
 
 -- regexp_like(str, regex): unanchored search like Spark's rlike.
 CREATE OR REPLACE TEMP MACRO regexp_like(str, pattern) AS

@@ -1,65 +1,128 @@
 -- Step `parsed`: every non-blank line of the batch, classified once.
 --
--- Inputs: batch_lines (source_file, line), batch_sources (each file with its source-path partitions).
+-- Inputs: batch_lines (source_file, line, line_problem), batch_sources (each file with its
+-- source-path partitions). A line with a line_problem (bad_encoding, line_too_long) holds the
+-- base64 of its bytes and is quarantined with that reason as it is.
 -- One row per non-blank line with: the nine fields as landed (text), the typed fields, the
 -- quarantine reason (NULL = valid record) and detail, event_key, event time partitions and the
 -- source-path partitions. Steps 10/20/30 only select from this view.
 --
 -- Dialect: Spark SQL 3.5 (Glue 5.0); DuckDB runs it through etl/local/prelude.sql, which supplies
--- get_json_object, json_object_keys, regexp_like, try_to_timestamp, sha2 and unix_micros.
+-- get_json_object, regexp_like, size, try_to_timestamp, sha2 and unix_micros.
 -- Spark references (all in the Spark 3.5 built-in function list):
---   json_object_keys (3.1): NULL for invalid JSON, '' or any non-object JSON value.
---   get_json_object (1.5): text of the value, NULL for JSON null, a missing key or invalid JSON.
---   regexp_like (3.2, alias of rlike): unanchored Java regex search, hence ^...$ below.
+--   get_json_object (1.5): the unescaped text of a string value (used only on strings here).
+--   regexp_like (3.2, alias of rlike), regexp_extract, regexp_extract_all (3.1): Java regexes,
+--     searched anywhere in the text; a whole-text match is checked by comparing the match with
+--     the text. DuckDB's RE2 gives the same matches for these patterns.
 --   try_to_timestamp (3.4 SQL): without a format follows the cast rules, so +hh:mm/Z offsets are
 --     honoured and no offset means the session time zone (the Glue job sets it to UTC);
 --     NULL instead of an error for an impossible date.
 --   TRY_CAST (3.2): NULL instead of an error (overflow, bad text) with or without ANSI mode.
 --   unix_micros (3.1), sha2 (1.5).
--- Regexes are written without backslashes: Spark unescapes backslashes in SQL string literals.
+-- Engine parity (tests/etl/engine-parity.test.ts) runs this file on both engines over an
+-- adversarial corpus whose expected outcome is stated line by line.
 WITH files AS (
   SELECT source_file, ingested_at, year, month, day, hour
   FROM batch_sources
 ),
 
 lines AS (
-  SELECT l.source_file, l.line AS raw_line, f.ingested_at, f.year, f.month, f.day, f.hour
+  SELECT l.source_file, l.line AS raw_line, l.line_problem, f.ingested_at, f.year, f.month, f.day, f.hour
   FROM batch_lines l
   JOIN files f ON l.source_file = f.source_file
-  -- blank lines are not records (trim removes spaces, as in Spark)
-  WHERE trim(l.line) <> ''
+  -- blank lines (empty or U+0020 spaces only) are not records; any other character makes a record
+  WHERE l.line_problem IS NOT NULL OR replace(l.line, ' ', '') <> ''
 ),
 
+-- Whether a line is a record, decided by the SQL itself and not by a JSON parser: Spark's and
+-- DuckDB's parsers accept different supersets of JSON (single quotes, text after the object,
+-- NaN, a trailing comma, lone surrogates...). A record is one flat JSON object (RFC 8259): keys
+-- written without escapes, each at most once; values strings, numbers, true, false or null;
+-- only U+0020 around and between tokens; no raw control character anywhere.
+-- The grammar is checked only on lines with at most 300 quotes and backslashes: Java's regex
+-- engine recurses once per repetition of a group and would overflow its stack on longer ones.
+-- chr(92) is a backslash, built with chr() because Spark unescapes backslashes in SQL string
+-- literals and DuckDB does not. A match is compared with the whole line instead of anchoring
+-- with $, which in Java also matches before a final line terminator.
+shaped AS (
+  SELECT
+    *,
+    length(raw_line) - length(replace(replace(raw_line, '"', ''), chr(92), '')) AS quotes_and_backslashes,
+    regexp_like(raw_line, concat('[', chr(0), '-', chr(31), ']')) AS has_control_character
+  FROM lines
+),
+
+structured AS (
+  SELECT
+    *,
+    line_problem IS NULL
+      AND NOT has_control_character
+      AND quotes_and_backslashes <= 300
+      AND regexp_extract(raw_line, concat(
+        '^[ ]*[{][ ]*(',
+        -- key : value
+        '"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
+          -- string: plain characters, and escapes (a surrogate pair, any other \uXXXX, or one of \" \\ \/ \b \f \n \r \t)
+          '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
+          -- number, literals
+          '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)',
+        -- , key : value ...
+        '([ ]*,[ ]*"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
+          '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
+          '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null))*',
+        ')?[ ]*[}][ ]*'), 0) = raw_line AS is_json_object
+  FROM shaped
+),
+
+-- Each field's value token as written: '"' for a string (its text comes from get_json_object,
+-- which unescapes it), the number as written (never re-rendered by a parser: 1e7, 19.999 and
+-- 19.9900000000000000001 stay what they are), true, false, null, or '' when the key is absent.
+-- In a valid flat object `"name":` preceded by { or , can only be a key (a quote inside a
+-- string is always escaped).
 fields AS (
   SELECT
     source_file,
     raw_line,
+    line_problem,
     ingested_at,
-    -- A record is a JSON object. Spark's Jackson parser is lenient (single quotes, text after
-    -- the object) and so is DuckDB's (a trailing comma before the closing brace); the regexes
-    -- reject those cases in both engines alike. Still engine-specific (docs/local-engine.md):
-    -- single quotes or raw control characters INSIDE the object pass Spark, NaN/Infinity pass DuckDB.
-    (json_object_keys(raw_line) IS NOT NULL
-      AND regexp_like(raw_line, '^[ ]*[{][ ]*("|[}])')
-      AND regexp_like(raw_line, '[}][ ]*$')
-      AND NOT regexp_like(raw_line, ',[ ]*[}][ ]*$')) AS is_object,
-    get_json_object(raw_line, '$.timestamp') AS event_timestamp,
-    get_json_object(raw_line, '$.user_id') AS user_id,
-    get_json_object(raw_line, '$.session_id') AS session_id,
-    get_json_object(raw_line, '$.event_type') AS event_type,
-    get_json_object(raw_line, '$.product_id') AS product_id,
-    get_json_object(raw_line, '$.quantity') AS quantity,
-    get_json_object(raw_line, '$.price') AS price,
-    get_json_object(raw_line, '$.category') AS category,
-    get_json_object(raw_line, '$.search_query') AS search_query,
+    is_json_object
+      AND size(regexp_extract_all(raw_line, '[{,][ ]*"([^"]*)"[ ]*:', 1))
+        = size(array_distinct(regexp_extract_all(raw_line, '[{,][ ]*"([^"]*)"[ ]*:', 1))) AS is_object,
+    quotes_and_backslashes,
+    regexp_extract(raw_line, '[{,][ ]*"timestamp"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS timestamp_token,
+    regexp_extract(raw_line, '[{,][ ]*"user_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS user_id_token,
+    regexp_extract(raw_line, '[{,][ ]*"session_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS session_id_token,
+    regexp_extract(raw_line, '[{,][ ]*"event_type"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS event_type_token,
+    regexp_extract(raw_line, '[{,][ ]*"product_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS product_id_token,
+    regexp_extract(raw_line, '[{,][ ]*"quantity"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS quantity_token,
+    regexp_extract(raw_line, '[{,][ ]*"price"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS price_token,
+    regexp_extract(raw_line, '[{,][ ]*"category"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS category_token,
+    regexp_extract(raw_line, '[{,][ ]*"search_query"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS search_query_token,
     year,
     month,
     day,
     hour
-  FROM lines
+  FROM structured
 ),
 
--- "present" values: an empty string counts as missing
+-- as landed: a string's text, a number or literal as written, NULL for null or absent
+landed AS (
+  SELECT
+    *,
+    CASE WHEN timestamp_token = '"' THEN get_json_object(raw_line, '$.timestamp') WHEN timestamp_token IN ('', 'null') THEN NULL ELSE timestamp_token END AS event_timestamp,
+    CASE WHEN user_id_token = '"' THEN get_json_object(raw_line, '$.user_id') WHEN user_id_token IN ('', 'null') THEN NULL ELSE user_id_token END AS user_id,
+    CASE WHEN session_id_token = '"' THEN get_json_object(raw_line, '$.session_id') WHEN session_id_token IN ('', 'null') THEN NULL ELSE session_id_token END AS session_id,
+    CASE WHEN event_type_token = '"' THEN get_json_object(raw_line, '$.event_type') WHEN event_type_token IN ('', 'null') THEN NULL ELSE event_type_token END AS event_type,
+    CASE WHEN product_id_token = '"' THEN get_json_object(raw_line, '$.product_id') WHEN product_id_token IN ('', 'null') THEN NULL ELSE product_id_token END AS product_id,
+    CASE WHEN quantity_token = '"' THEN get_json_object(raw_line, '$.quantity') WHEN quantity_token IN ('', 'null') THEN NULL ELSE quantity_token END AS quantity,
+    CASE WHEN price_token = '"' THEN get_json_object(raw_line, '$.price') WHEN price_token IN ('', 'null') THEN NULL ELSE price_token END AS price,
+    CASE WHEN category_token = '"' THEN get_json_object(raw_line, '$.category') WHEN category_token IN ('', 'null') THEN NULL ELSE category_token END AS category,
+    CASE WHEN search_query_token = '"' THEN get_json_object(raw_line, '$.search_query') WHEN search_query_token IN ('', 'null') THEN NULL ELSE search_query_token END AS search_query
+  FROM fields
+),
+
+-- present values: null, absent and "" are missing; a value of the wrong kind is present (and
+-- later rejected as a type error). *_is_text: the value is a JSON string.
 present AS (
   SELECT
     *,
@@ -71,29 +134,35 @@ present AS (
     NULLIF(quantity, '') AS quantity_text,
     NULLIF(price, '') AS price_text,
     NULLIF(category, '') AS category_text,
-    NULLIF(search_query, '') AS query_text
-  FROM fields
+    NULLIF(search_query, '') AS query_text,
+    -- a text field holding something other than a string, or U+0000 (engines store it differently)
+    (user_id_token NOT IN ('"', '', 'null') OR session_id_token NOT IN ('"', '', 'null')
+      OR product_id_token NOT IN ('"', '', 'null') OR category_token NOT IN ('"', '', 'null')
+      OR search_query_token NOT IN ('"', '', 'null')
+      OR instr(concat_ws('|', user_id, session_id, product_id, category, search_query), chr(0)) > 0) AS text_field_bad_type
+  FROM landed
 ),
 
 typed AS (
   SELECT
     *,
-    -- ISO-8601 with T, optional 1-6 fraction digits, optional Z or +hh:mm offset (none = UTC);
-    -- offsets stop at +-18:00, Java's (so Spark's) limit, which DuckDB would exceed.
+    -- ISO-8601 with uppercase T, 1-6 fraction digits when a point is present, Z or +-hh:mm up to
+    -- 18:00 (Java's, so Spark's, limit) or no offset (UTC). Only a JSON string can be a timestamp.
     CASE
-      WHEN regexp_like(ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[-+]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))?$')
+      WHEN timestamp_token = '"' AND regexp_extract(ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[-+]((0[0-9]|1[0-7]):[0-5][0-9]|18:00))?', 0) = ts_text
         THEN try_to_timestamp(ts_text)
     END AS ts_value,
-    -- JSON number or numeric string; exponents allowed (Spark renders large doubles as 1.0E7).
+    -- A price is a JSON number written with at most two decimals and no exponent: the lake never
+    -- rounds a price. It must fit DECIMAL(10,2) (TRY_CAST gives NULL otherwise).
     CASE
-      WHEN regexp_like(price_text, '^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$')
-        THEN TRY_CAST(price_text AS DECIMAL(10, 2))
+      WHEN regexp_extract(price_token, '^-?(0|[1-9][0-9]*)([.][0-9]{1,2})?', 0) = price_token
+        THEN TRY_CAST(price_token AS DECIMAL(10, 2))
     END AS price_value,
-    -- Integer-ness is checked by regex: DuckDB's cast rounds 2.5 to 3 where Spark truncates.
-    -- 3.0 is an integer; only the digits before the point are cast.
+    -- A quantity is a JSON integer, optionally with an all-zero fraction (3.0 is 3); only the
+    -- digits before the point are cast (DuckDB's cast rounds where Spark's truncates).
     CASE
-      WHEN regexp_like(quantity_text, '^-?[0-9]+([.]0+)?$')
-        THEN TRY_CAST(regexp_extract(quantity_text, '^(-?[0-9]+)', 1) AS INT)
+      WHEN regexp_extract(quantity_token, '^-?(0|[1-9][0-9]*)([.]0+)?', 0) = quantity_token
+        THEN TRY_CAST(regexp_extract(quantity_token, '^(-?[0-9]+)', 1) AS INT)
     END AS quantity_value
   FROM present
 ),
@@ -101,11 +170,12 @@ typed AS (
 classified AS (
   SELECT
     *,
-    -- Quarantine reasons, first that applies wins (contract in the team brief / README).
+    -- Quarantine reasons, first that applies wins (README, "Quarantine reasons").
     CASE
+      WHEN line_problem IS NOT NULL THEN line_problem
       WHEN NOT is_object THEN 'malformed_json'
       WHEN ts_text IS NULL OR user_text IS NULL OR session_text IS NULL OR type_text IS NULL THEN 'missing_field'
-      WHEN type_text NOT IN ('page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search') THEN 'unknown_event_type'
+      WHEN event_type_token <> '"' OR type_text NOT IN ('page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search') THEN 'unknown_event_type'
       WHEN type_text <> 'search' AND (product_text IS NULL OR category_text IS NULL) THEN 'missing_field'
       WHEN type_text IN ('add_to_cart', 'remove_from_cart', 'purchase') AND (quantity_text IS NULL OR price_text IS NULL) THEN 'missing_field'
       WHEN type_text = 'search' AND query_text IS NULL THEN 'missing_field'
@@ -116,17 +186,22 @@ classified AS (
       WHEN ts_value < TIMESTAMP '2024-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'out_of_range'
       WHEN price_text IS NOT NULL AND price_value IS NULL THEN 'bad_type'
       WHEN quantity_text IS NOT NULL AND quantity_value IS NULL THEN 'bad_type'
+      WHEN text_field_bad_type THEN 'bad_type'
       WHEN price_value < 0 OR quantity_value < 1 THEN 'out_of_range'
-      -- revenue must fit silver's DECIMAL(12,2)
-      WHEN type_text = 'purchase' AND CAST(price_value AS DOUBLE) * quantity_value >= 10000000000.0 THEN 'out_of_range'
+      -- revenue must fit silver's DECIMAL(12,2), computed exactly
+      WHEN type_text = 'purchase' AND price_value * CAST(quantity_value AS DECIMAL(10, 0)) >= 10000000000 THEN 'out_of_range'
     END AS reason,
     CASE
-      WHEN NOT is_object THEN 'line is not a JSON object'
+      WHEN line_problem = 'bad_encoding' THEN 'line is not valid UTF-8; raw_line holds its bytes in base64'
+      WHEN line_problem = 'line_too_long' THEN 'line is longer than the read bound; raw_line holds its first bytes in base64'
+      WHEN line_problem IS NOT NULL THEN line_problem
+      WHEN NOT is_object AND quotes_and_backslashes > 300 THEN 'line holds more than 300 quotes and backslashes'
+      WHEN NOT is_object THEN 'line is not one flat JSON object'
       WHEN ts_text IS NULL THEN 'timestamp'
       WHEN user_text IS NULL THEN 'user_id'
       WHEN session_text IS NULL THEN 'session_id'
       WHEN type_text IS NULL THEN 'event_type'
-      WHEN type_text NOT IN ('page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search') THEN 'event_type'
+      WHEN event_type_token <> '"' OR type_text NOT IN ('page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search') THEN 'event_type'
       WHEN type_text <> 'search' AND product_text IS NULL THEN 'product_id'
       WHEN type_text <> 'search' AND category_text IS NULL THEN 'category'
       WHEN type_text IN ('add_to_cart', 'remove_from_cart', 'purchase') AND quantity_text IS NULL THEN 'quantity'
@@ -136,9 +211,10 @@ classified AS (
       WHEN ts_value < TIMESTAMP '2024-01-01 00:00:00' OR ts_value >= ingested_at + INTERVAL 1 DAY THEN 'timestamp'
       WHEN price_text IS NOT NULL AND price_value IS NULL THEN 'price'
       WHEN quantity_text IS NOT NULL AND quantity_value IS NULL THEN 'quantity'
+      WHEN text_field_bad_type THEN 'a text field holds a non-string value or U+0000'
       WHEN price_value < 0 THEN 'price'
       WHEN quantity_value < 1 THEN 'quantity'
-      WHEN type_text = 'purchase' AND CAST(price_value AS DOUBLE) * quantity_value >= 10000000000.0 THEN 'revenue'
+      WHEN type_text = 'purchase' AND price_value * CAST(quantity_value AS DECIMAL(10, 0)) >= 10000000000 THEN 'revenue'
     END AS detail
   FROM typed
 )
@@ -174,7 +250,8 @@ SELECT
   price_value,
   category_text AS category_value,
   query_text AS search_query_value,
-  CASE WHEN type_text = 'purchase' THEN CAST(price_value * quantity_value AS DECIMAL(12, 2)) END AS revenue,
+  -- TRY_CAST: DuckDB evaluates every row of a CASE, the quarantined overflows included
+  CASE WHEN reason IS NULL AND type_text = 'purchase' THEN TRY_CAST(price_value * CAST(quantity_value AS DECIMAL(10, 0)) AS DECIMAL(12, 2)) END AS revenue,
   -- Deterministic key of the nine parsed fields: each field is encoded as n (null) or
   -- <length>:<text>, so no separator or null can make two different records collide.
   -- The timestamp enters as epoch microseconds and the price as whole cents, so spelling

@@ -5,7 +5,7 @@ SELECT
   event_timestamp, user_id, session_id, event_type, product_id, quantity, price, category, search_query,
   source_file, ingested_at, year, month, day, hour
 FROM bronze_existing
-WHERE source_file NOT IN (SELECT source_file FROM batch_files)
+WHERE source_file NOT IN (SELECT source_file FROM batch_sources WHERE replaces_rows)
 UNION ALL
 SELECT
   event_timestamp, user_id, session_id, event_type, product_id, quantity, price, category, search_query,

@@ -1,5 +1,6 @@
--- Step `quarantine_batch`: every rejected line of the batch with its reason, plus one
--- corrupt_file entry per file that could not be decompressed (nothing else is read from it).
+-- Step `quarantine_batch`: every rejected line of the batch with its reason, plus one entry per
+-- file that was not read whole (corrupt_file, unreadable_file, file_too_large) or that changed
+-- after it was processed (changed_file), with why in detail.
 SELECT
   raw_line,
   reason,
@@ -15,7 +16,7 @@ WHERE reason IS NOT NULL
 UNION ALL
 SELECT
   CAST(NULL AS STRING) AS raw_line,
-  'corrupt_file' AS reason,
+  COALESCE(read_problem, 'corrupt_file') AS reason,
   read_error AS detail,
   source_file,
   ingested_at,

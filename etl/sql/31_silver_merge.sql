@@ -18,7 +18,7 @@ FROM (
       event_key, event_ts, user_id, session_id, event_type, product_id, quantity, price, category,
       search_query, revenue, source_file, ingested_at, event_date, event_hour, 0 AS origin
     FROM silver_existing
-    WHERE source_file NOT IN (SELECT source_file FROM batch_files)
+    WHERE source_file NOT IN (SELECT source_file FROM batch_sources WHERE replaces_rows)
     UNION ALL
     SELECT
       event_key, event_ts, user_id, session_id, event_type, product_id, quantity, price, category,

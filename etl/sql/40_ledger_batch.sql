@@ -6,9 +6,10 @@
 --   lines_read = silver_rows_added + duplicates_dropped + records_quarantined
 -- can actually catch a merge that loses or doubles rows.
 WITH lines_per_file AS (
+  -- records: the lines 01_parsed.sql does not skip as blank
   SELECT source_file, COUNT(*) AS n
   FROM batch_lines
-  WHERE trim(line) <> ''
+  WHERE line_problem IS NOT NULL OR replace(line, ' ', '') <> ''
   GROUP BY source_file
 ),
 bronze_per_file AS (
@@ -38,7 +39,7 @@ duplicates_per_file AS (
   WHERE batch_rank > 1
     OR event_key IN (
       SELECT event_key FROM silver_existing
-      WHERE source_file NOT IN (SELECT source_file FROM batch_files)
+      WHERE source_file NOT IN (SELECT source_file FROM batch_sources WHERE replaces_rows)
     )
   GROUP BY source_file
 ),
@@ -56,7 +57,9 @@ SELECT
   CAST(COALESCE(s.n, 0) AS BIGINT) AS silver_rows_added,
   CAST(COALESCE(d.n, 0) AS BIGINT) AS duplicates_dropped,
   CAST(COALESCE(q.n, 0) AS BIGINT) AS records_quarantined,
-  f.read_error IS NOT NULL AS corrupt,
+  -- not read whole (a changed file was read whole before and is only reported now)
+  COALESCE(f.read_problem <> 'changed_file', f.read_error IS NOT NULL) AS corrupt,
+  f.replaces_rows,
   f.year,
   f.month,
   f.day,
