@@ -198,3 +198,34 @@ describe(`Trino ${TRINO_VERSION} (Athena engine v3) over lakes the engines write
     }
   });
 });
+
+describe('comparing a Trino answer with a DuckDB answer', () => {
+  const duck = {
+    columns: ['product_id', 'views', 'rate'],
+    columnTypes: ['VARCHAR', 'BIGINT', 'DECIMAL(10,4)'],
+    rows: [
+      { product_id: 'p_1001', views: 3, rate: 0.25 },
+      { product_id: 'p_1002', views: 1, rate: null },
+    ],
+  };
+  const trino = (rows: unknown[][], types = ['varchar', 'bigint', 'decimal(10,4)']) => ({
+    columns: duck.columns.map((name, i) => ({ name, type: types[i] })),
+    rows,
+  });
+
+  it('finds no difference in equal answers', () => {
+    expect(answerDifferences(trino([['p_1001', 3, '0.2500'], ['p_1002', 1, null]]), duck)).to.deep.equal([]);
+  });
+
+  it('names a type that differs (a DuckDB HUGEINT sum against a Trino BIGINT)', () => {
+    expect(answerDifferences(trino([['p_1001', 3, '0.2500'], ['p_1002', 1, null]]), { ...duck, columnTypes: ['VARCHAR', 'HUGEINT', 'DECIMAL(10,4)'] })).to.deep.equal([
+      'type of views: Trino bigint, DuckDB HUGEINT',
+    ]);
+  });
+
+  it('names rows in another order, a rounding difference and a missing row', () => {
+    expect(answerDifferences(trino([['p_1002', 1, null], ['p_1001', 3, '0.2500']]), duck)).to.have.length(6);
+    expect(answerDifferences(trino([['p_1001', 3, '0.2501'], ['p_1002', 1, null]]), duck)).to.deep.equal(['row 1 rate: Trino "0.2501", DuckDB 0.25']);
+    expect(answerDifferences(trino([['p_1001', 3, '0.2500']]), duck)).to.deep.equal(['rows: Trino 1, DuckDB 2']);
+  });
+});
