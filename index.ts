@@ -32,7 +32,8 @@ export = async () => {
   const lakehouse = await deployLakehouse(config, { region, projectName: pulumi.getProject(), stackName: pulumi.getStack(), credentials });
 
   // Post-deploy validation: the shared checks (etl/checks.ts, the ones `lakehouse check` runs
-  // locally) through Athena, re-run whenever the ETL code, SQL, tables or checks change.
+  // locally) through Athena, re-run whenever the ETL code, SQL, tables or checks change. It
+  // first waits for a running Glue job run to finish, so it reads committed data only.
   const validation =
     config.validation === 'off'
       ? undefined
@@ -40,8 +41,11 @@ export = async () => {
           'validation',
           {
             region,
+            credentials,
             workgroup: lakehouse.queryLayer.workgroupName,
             databases: lakehouse.databases,
+            glueJobName: lakehouse.pipeline.jobName,
+            jobWaitSeconds: config.validationJobWaitSeconds,
             failOnError: config.validation === 'enabled',
             timeoutSeconds: config.validationTimeoutSeconds,
             trigger: config.validationTrigger,

@@ -6,13 +6,18 @@
  * Serialization rules (Pulumi serializes this provider object, with everything its methods
  * reference, into the `__provider` input and re-evaluates it in the dynamic-provider host):
  * - only TYPE imports at module level, except the pure functions of etl/check-runtime.ts
- *   (evaluating a result row, rendering the check window), captured by value;
- * - `@aws-sdk/client-athena` is required inside the functions that use it, and every client is
+ *   (evaluating a result row, rendering the check window), of ./aws-credentials (the stack's
+ *   credential settings for each SDK client) and of ./glue-run-wait (waiting for a running Glue
+ *   job run, so the checks read committed data only), captured by value;
+ * - the AWS SDK packages are required inside the functions that use them, and every client is
  *   created per call: a captured client or SDK module could not be serialized;
  * - nothing from `@pulumi/pulumi` is referenced at run time (it is a deployment-only module).
  * tests/athena-validation.test.ts serializes the provider and runs the serialized copy.
  */
 import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { AwsCredentialSettings } from './aws-credentials';
+import { sdkClientConfig } from './aws-credentials';
+import { defaultGlueClient, GlueWaitDeps, notRunOutcomes, onCommittedData } from './glue-run-wait';
 import type * as dynamic from '@pulumi/pulumi/dynamic';
 import type { CheckKind, CheckStatus, CheckWindow } from '../etl/check-runtime';
 import { CHECK_KINDS, DEFAULT_WINDOW_DAYS, evaluateCheckRow, MAX_WINDOW_DAYS, renderCheckWindow, windowEndingAt } from '../etl/check-runtime';
@@ -56,6 +61,12 @@ export interface AthenaValidationInputs {
   readonly runToken: string;
   /** UTC days, ending with the day the checks run, whose partitions the data checks read. @default 1 */
   readonly windowDays?: number;
+  /** Stack credential settings (aws:profile, aws:assumeRoles); absent: the environment's chain. */
+  readonly credentials?: AwsCredentialSettings;
+  /** Glue job whose runs write the lake: the checks wait for it and re-run if it wrote meanwhile. Absent: no wait. */
+  readonly glueJobName?: string;
+  /** Seconds to wait for a running job run before reporting the checks as not run. @default 1800 */
+  readonly jobWaitSeconds?: number;
 }
 
 export interface CheckOutcome {
@@ -111,7 +122,7 @@ export type AthenaSender = Pick<AthenaClient, 'send'>;
 
 export interface RunDeps {
   /** Creates the Athena client for a region (tests: a client mocked by aws-sdk-client-mock). */
-  readonly createClient: (region: string) => AthenaSender;
+  readonly createClient: (region: string, credentials?: AwsCredentialSettings) => AthenaSender;
   readonly sleep: (ms: number) => Promise<void>;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
@@ -120,15 +131,16 @@ export interface RunDeps {
 }
 
 /** Defaults for a real deployment; each reference is resolved when called, never captured. */
-export function defaultRunDeps(overrides: Partial<RunDeps> = {}): RunDeps {
+export function defaultRunDeps(overrides: Partial<RunDeps & GlueWaitDeps> = {}): RunDeps & GlueWaitDeps {
   return {
     createClient:
       overrides.createClient ??
-      ((region: string) => {
+      ((region: string, credentials?: AwsCredentialSettings) => {
         const { AthenaClient: Client } = require('@aws-sdk/client-athena') as typeof import('@aws-sdk/client-athena');
         // One retry policy, ours (jittered, deadline-aware); the SDK's would multiply attempts.
-        return new Client({ region, maxAttempts: 1 });
+        return new Client({ ...sdkClientConfig(region, credentials), maxAttempts: 1 });
       }),
+    createGlueClient: overrides.createGlueClient ?? defaultGlueClient,
     sleep: overrides.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     now: overrides.now ?? (() => Date.now()),
     random: overrides.random ?? (() => Math.random()),
@@ -386,7 +398,7 @@ export async function runValidation(inputs: AthenaValidationInputs, deps: RunDep
   const startedAt = deps.now();
   const window = windowEndingAt(startedAt, inputs.windowDays ?? DEFAULT_WINDOW_DAYS);
   const checks = inputs.checks.map((check) => ({ ...check, sql: renderCheckWindow(check.sql, window) }));
-  const client = deps.createClient(inputs.region);
+  const client = deps.createClient(inputs.region, inputs.credentials);
   const results: CheckOutcome[] = new Array(inputs.checks.length);
   let next = 0;
   const worker = async () => {
@@ -439,6 +451,7 @@ const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_MAX_CONCURRENCY = 4;
+export const DEFAULT_JOB_WAIT_SECONDS = 1800;
 
 /** The inputs whose change re-runs the checks (everything but the serialized provider itself). */
 const COMPARED_INPUTS = ['region', 'workgroup', 'databases', 'checks', 'failOnError', 'timeoutSeconds', 'maxConcurrency', 'runToken', 'windowDays'] as const;
@@ -453,7 +466,14 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     timeoutSeconds: news.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
     maxConcurrency: news.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     windowDays: news.windowDays ?? DEFAULT_WINDOW_DAYS,
+    jobWaitSeconds: news.jobWaitSeconds ?? DEFAULT_JOB_WAIT_SECONDS,
   };
+  if (known(inputs.jobWaitSeconds) && (typeof inputs.jobWaitSeconds !== 'number' || !Number.isInteger(inputs.jobWaitSeconds) || inputs.jobWaitSeconds < 0 || inputs.jobWaitSeconds > 7200)) {
+    failures.push({ property: 'jobWaitSeconds', reason: `jobWaitSeconds: expected an integer from 0 to 7200, got ${JSON.stringify(inputs.jobWaitSeconds)}` });
+  }
+  if (inputs.glueJobName !== undefined && known(inputs.glueJobName) && (typeof inputs.glueJobName !== 'string' || inputs.glueJobName === '')) {
+    failures.push({ property: 'glueJobName', reason: `glueJobName: expected a Glue job name, got ${JSON.stringify(inputs.glueJobName)}` });
+  }
   for (const key of ['region', 'workgroup', 'runToken'] as const) {
     const v = inputs[key];
     if (known(v) && (typeof v !== 'string' || v.trim() === '')) failures.push({ property: key, reason: `${key}: expected a non-empty string, got ${JSON.stringify(v)}` });
@@ -531,7 +551,7 @@ function initFailure(message: string, id: string, outs: AthenaValidationOutputs)
 
 export class AthenaValidationProvider implements dynamic.ResourceProvider {
   /** Tests inject a mocked client factory, sleep and clock; a deployment uses the defaults. */
-  constructor(private readonly overrides: Partial<RunDeps> = {}) {}
+  constructor(private readonly overrides: Partial<RunDeps & GlueWaitDeps> = {}) {}
 
   async check(_olds: object, news: object): Promise<dynamic.CheckResult> {
     return checkInputs(news as Record<string, unknown>);
@@ -561,7 +581,17 @@ export class AthenaValidationProvider implements dynamic.ResourceProvider {
 
   private async run(id: string, inputs: AthenaValidationInputs): Promise<AthenaValidationOutputs> {
     const clean = pickInputs(inputs);
-    const { results, summary } = await runValidation(clean, defaultRunDeps(this.overrides));
+    const deps = defaultRunDeps(this.overrides);
+    const { results, summary } = await onCommittedData(
+      { region: clean.region, credentials: clean.credentials, jobName: clean.glueJobName, waitSeconds: clean.jobWaitSeconds ?? DEFAULT_JOB_WAIT_SECONDS },
+      deps,
+      () => runValidation(clean, deps),
+      (why) => {
+        const startedAt = deps.now();
+        const notRun = notRunOutcomes(clean.checks, new Date(startedAt).toISOString(), why);
+        return { results: notRun, summary: summarize(notRun, clean.runToken, startedAt, deps.now()) };
+      },
+    );
     const outs: AthenaValidationOutputs = { ...clean, results, summary };
     if (summary.status === 'fail' && clean.failOnError) {
       // The host adds the serialized provider back to successful outputs only; a failure's
@@ -586,5 +616,8 @@ function pickInputs(inputs: AthenaValidationInputs): AthenaValidationInputs {
     maxConcurrency: inputs.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     runToken: inputs.runToken,
     windowDays: inputs.windowDays ?? DEFAULT_WINDOW_DAYS,
+    ...(inputs.credentials === undefined ? {} : { credentials: inputs.credentials }),
+    ...(inputs.glueJobName === undefined ? {} : { glueJobName: inputs.glueJobName }),
+    jobWaitSeconds: inputs.jobWaitSeconds ?? DEFAULT_JOB_WAIT_SECONDS,
   };
 }

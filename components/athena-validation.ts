@@ -14,10 +14,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { CheckDefinition, CHECKS, DEFAULT_WINDOW_DAYS, queryChecks, renderCheckSql } from '../etl/checks';
 import { TABLES } from '../etl/schema';
 import { loadQueries } from '../queries';
+import type { AwsCredentialSettings } from './aws-credentials';
 import {
   AthenaValidationInputs,
   AthenaValidationProvider,
   CheckOutcome,
+  DEFAULT_JOB_WAIT_SECONDS,
   DEFAULT_MAX_CONCURRENCY,
   DEFAULT_TIMEOUT_SECONDS,
   ValidationCheck,
@@ -77,6 +79,23 @@ export interface AthenaValidationArgs {
    * @default 1 (today)
    */
   readonly windowDays?: pulumi.Input<number>;
+  /**
+   * The stack's credential settings (aws:profile, aws:assumeRoles, shared files): the SDK
+   * clients of the validation use them, like the explicit AWS provider does.
+   * @default undefined (the environment's default credential chain)
+   */
+  readonly credentials?: AwsCredentialSettings;
+  /**
+   * The Glue job that writes the lake. The checks wait for its running run to finish and run
+   * again if a run started while they read, so they only ever read committed data.
+   * @default undefined (no wait)
+   */
+  readonly glueJobName?: pulumi.Input<string>;
+  /**
+   * Seconds to wait for a running run of `glueJobName` before reporting the checks as not run.
+   * @default 1800
+   */
+  readonly jobWaitSeconds?: pulumi.Input<number>;
   /**
    * Any string folded into the runToken: change it to re-run the checks without a code change
    * (e.g. after the ETL job has loaded the first data).
@@ -170,6 +189,9 @@ export interface ValidationInputOptions {
   readonly windowDays?: number;
   readonly trigger?: string;
   readonly projectRoot?: string;
+  readonly credentials?: AwsCredentialSettings;
+  readonly glueJobName?: string;
+  readonly jobWaitSeconds?: number;
 }
 
 /** The provider's inputs: rendered checks, defaults filled, runToken computed. */
@@ -185,6 +207,9 @@ export function buildValidationInputs(opts: ValidationInputOptions): AthenaValid
     maxConcurrency: opts.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
     windowDays: opts.windowDays ?? DEFAULT_WINDOW_DAYS,
     runToken: computeRunToken(checks, opts.projectRoot ?? PROJECT_ROOT, opts.trigger ?? ''),
+    ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
+    ...(opts.glueJobName === undefined ? {} : { glueJobName: opts.glueJobName }),
+    jobWaitSeconds: opts.jobWaitSeconds ?? DEFAULT_JOB_WAIT_SECONDS,
   };
 }
 
@@ -232,9 +257,27 @@ export class AthenaValidation extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: AthenaValidationArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs = pulumi
-      .all([args.region, args.workgroup, args.databases, args.failOnError, args.timeoutSeconds, args.maxConcurrency, args.windowDays, args.trigger])
-      .apply(([region, workgroup, databases, failOnError, timeoutSeconds, maxConcurrency, windowDays, trigger]) =>
-        buildValidationInputs({ region, workgroup, databases, checks: args.checks, failOnError, timeoutSeconds, maxConcurrency, windowDays, trigger, projectRoot: args.projectRoot }),
+      .all([
+        pulumi.all([args.region, args.workgroup, args.databases, args.failOnError]),
+        pulumi.all([args.timeoutSeconds, args.maxConcurrency, args.windowDays, args.trigger]),
+        pulumi.all([args.glueJobName, args.jobWaitSeconds]),
+      ])
+      .apply(([[region, workgroup, databases, failOnError], [timeoutSeconds, maxConcurrency, windowDays, trigger], [glueJobName, jobWaitSeconds]]) =>
+        buildValidationInputs({
+          region,
+          workgroup,
+          databases,
+          checks: args.checks,
+          failOnError,
+          timeoutSeconds,
+          maxConcurrency,
+          windowDays,
+          trigger,
+          projectRoot: args.projectRoot,
+          credentials: args.credentials,
+          glueJobName,
+          jobWaitSeconds,
+        }),
       );
     super(
       provider,
@@ -249,6 +292,9 @@ export class AthenaValidation extends pulumi.dynamic.Resource {
         maxConcurrency: inputs.maxConcurrency,
         windowDays: inputs.windowDays,
         runToken: inputs.runToken,
+        credentials: inputs.credentials,
+        glueJobName: inputs.glueJobName,
+        jobWaitSeconds: inputs.jobWaitSeconds,
         // Outputs only: declared so that `this.results` / `this.summary` exist.
         results: undefined,
         summary: undefined,

@@ -20,6 +20,8 @@ import {
   StopQueryExecutionCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-athena';
+import { GetJobRunsCommand, GlueClient, JobRun } from '@aws-sdk/client-glue';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import * as pulumi from '@pulumi/pulumi';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -47,6 +49,7 @@ import {
   RunDeps,
   ValidationCheck,
 } from '../components/athena-validation-provider';
+import { JOB_POLL_MS } from '../components/glue-run-wait';
 
 /**
  * Mocks every AthenaClient's `send` while this file's tests run, and restores it after, so other
@@ -378,6 +381,93 @@ describe('AthenaValidation', () => {
       const long = firstLine(`SELECT ${'x, '.repeat(100)}y FROM t`);
       expect(long).to.have.length(120);
       expect(long.endsWith('...')).to.equal(true);
+    });
+
+    describe('reads committed data only: waits for the Glue job (mocked Glue)', () => {
+      const glue = mockClient(GlueClient);
+      after(() => glue.restore());
+      beforeEach(() => glue.reset());
+
+      /** GetJobRuns answers from a list of pages, one per call (the last one repeats). */
+      function glueRuns(...answers: JobRun[][]) {
+        let call = 0;
+        glue.on(GetJobRunsCommand).callsFake(() => ({ JobRuns: answers[Math.min(call++, answers.length - 1)] }));
+      }
+      const finished: JobRun = { Id: 'jr_done', JobRunState: 'SUCCEEDED', StartedOn: new Date(T0 - 3_600_000) };
+
+      it('waits while a run is RUNNING, then runs the checks once the job is idle', async () => {
+        const time = fakeTime();
+        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        const running: JobRun = { Id: 'jr_busy', JobRunState: 'RUNNING', StartedOn: new Date(T0 - 60_000) };
+        glueRuns([running, finished], [running, finished], [{ ...running, JobRunState: 'SUCCEEDED' }, finished]);
+        const { outs } = await new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 600 });
+        expect(outs.summary.status).to.equal('pass');
+        expect(glue.commandCalls(GetJobRunsCommand)[0].args[0].input).to.deep.include({ JobName: 'lakehouse_etl_s1' });
+        // Two polls found the run going; Athena was asked only after the job went quiet.
+        expect(time.sleeps.filter((ms) => ms === JOB_POLL_MS)).to.have.length(2);
+        expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(2);
+      });
+
+      it('a run still going after jobWaitSeconds: no query is started and every check is an error naming the run and the setting', async () => {
+        const time = fakeTime();
+        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        glueRuns([{ Id: 'jr_long', JobRunState: 'RUNNING', StartedOn: new Date(T0) }]);
+        const error = await expectRejection(new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 90 }));
+        expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(0);
+        expect(error.message).to.contain('Glue job lakehouse_etl_s1 run jr_long is still RUNNING after 90s (validationJobWaitSeconds 90)');
+        expect(error.properties!.results.map((r) => r.status)).to.deep.equal(['error', 'error']);
+        expect(time.now() - T0).to.be.at.most(90_000);
+      });
+
+      it('a run that started while the checks read: the checks run again on the quiet lake', async () => {
+        const time = fakeTime();
+        const { started } = scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        // Round 1 finds the job idle; afterwards Glue reports a run that started while the checks
+        // read. Round 2 again finds it idle, and after it no run started since round 2 began.
+        let round2Start = 0;
+        glue.on(GetJobRunsCommand).callsFake(() => {
+          const call = glue.commandCalls(GetJobRunsCommand).length;
+          if (call === 1) return { JobRuns: [finished] };
+          if (call === 2) return { JobRuns: [{ Id: 'jr_sneaked', JobRunState: 'SUCCEEDED', StartedOn: new Date(time.now()) }, finished] };
+          if (call === 3) round2Start = time.now();
+          return { JobRuns: [{ Id: 'jr_sneaked', JobRunState: 'SUCCEEDED', StartedOn: new Date(round2Start - 1000) }, finished] };
+        });
+        const { outs } = await new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1' });
+        expect(outs.summary.status).to.equal('pass');
+        expect(started.get('silver_event_key_unique')).to.equal(2);
+        expect(glue.commandCalls(GetJobRunsCommand)).to.have.length(4);
+      });
+
+      it('without glueJobName nothing asks Glue', async () => {
+        const time = fakeTime();
+        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        await new AthenaValidationProvider(time.deps).create(inputs());
+        expect(glue.commandCalls(GetJobRunsCommand)).to.have.length(0);
+      });
+    });
+
+    it('honours the stack credentials: Athena and Glue clients sign with the role of aws:assumeRoles', async () => {
+      const time = fakeTime();
+      scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+      const sts = mockClient(STSClient);
+      const glue = mockClient(GlueClient);
+      try {
+        sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'AKIADEPLOYER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0 + 3_600_000) } });
+        glue.on(GetJobRunsCommand).resolves({ JobRuns: [] });
+        // The default client factories (no createClient override): what a deployment runs.
+        const { sleep, now, random } = time.deps;
+        const credentials = { assumeRoles: [{ roleArn: 'arn:aws:iam::123456789012:role/deployer' }] };
+        await new AthenaValidationProvider({ sleep, now, random }).create({ ...inputs(), credentials, glueJobName: 'lakehouse_etl_s1' });
+        const athenaClient = athena.commandCalls(StartQueryExecutionCommand)[0].thisValue as AthenaClient;
+        expect((await athenaClient.config.credentials()).accessKeyId).to.equal('AKIADEPLOYER');
+        expect(await athenaClient.config.region()).to.equal('eu-west-1');
+        const glueClient = glue.commandCalls(GetJobRunsCommand)[0].thisValue as GlueClient;
+        expect((await glueClient.config.credentials()).accessKeyId).to.equal('AKIADEPLOYER');
+        expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleArn).to.equal('arn:aws:iam::123456789012:role/deployer');
+      } finally {
+        sts.restore();
+        glue.restore();
+      }
     });
 
     it('update re-runs the checks with the new inputs', async () => {

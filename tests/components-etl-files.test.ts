@@ -179,6 +179,10 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     const validation = mocks.one(ATHENA_VALIDATION_TYPE);
     expect(await validation.inputs.failOnError).to.equal(true);
     expect(await validation.inputs.workgroup).to.equal('lakehouse_jdoe');
+    // It waits for the stack's Glue job, so it reads committed data only.
+    expect(await validation.inputs.glueJobName).to.equal('lakehouse_etl_jdoe');
+    expect(await validation.inputs.jobWaitSeconds).to.equal(1800);
+    expect(await outputOf(program.onDestroy)).to.match(/^pulumi destroy keeps bucket\(s\) capstone-events-jdoe-123456789012, capstone-analytics-jdoe-123456789012/);
     expect(await outputOf(program.dashboardUrl)).to.match(/#dashboards\/dashboard\/lakehouse-jdoe$/);
   });
 
