@@ -18,8 +18,8 @@ import { InputError, ioInputError, isIoError } from './errors';
 import { prepareLakeForRun, tableSelectSql } from './lake';
 import { finishRun, listPartitionDirs, partitionFiles, recoverInterruptedSwaps, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
-import { DEFAULT_READ_BOUNDS, ReadBounds, ReadProblem, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine } from './source';
-import { acquireLock, LakeState, loadState, ProcessedFile, saveState } from './state';
+import { DEFAULT_READ_BOUNDS, FileOutcome, ReadBounds, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine } from './source';
+import { acquireLock, loadState, nextState, saveState } from './state';
 
 export interface RunOptions {
   /** Source folder laid out like the source bucket (contains `events/year=...`). */
@@ -165,26 +165,6 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
 }
 
 /**
- * The state after a successful run. A file that could not be read is not recorded, so the next
- * run tries it again; a changed file keeps the fingerprint it was processed with and records
- * the one reported, so it is reported once; every other file is recorded as processed, with
- * its read problem (an unchanged corrupt or oversized file is not read again).
- */
-export function nextState(state: LakeState, batch: readonly SourceFile[], outcomes: ReadonlyMap<string, FileOutcome>, processedAt: string): LakeState {
-  const files: Record<string, ProcessedFile> = { ...state.files };
-  for (const f of batch) {
-    const problem = outcomes.get(f.key)?.problem;
-    if (problem === 'unreadable_file') continue;
-    if (problem === 'changed_file') {
-      files[f.key] = { ...files[f.key], changedTo: { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, reportedAt: processedAt } };
-      continue;
-    }
-    files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: problem !== undefined, ...(problem ? { readProblem: problem } : {}), processedAt };
-  }
-  return { version: 1, files };
-}
-
-/**
  * After a failed run: partitions moved out without their replacement go back, the run's
  * staging and trash are removed, and the error becomes one line. A file-system or DuckDB I/O
  * error (disk full, permissions, a read-only mount) is the user's to fix: an InputError naming
@@ -230,12 +210,6 @@ function assertSourceReadable(source: string): void {
 
 function readStepSql(step: ManifestStep): string {
   return fs.readFileSync(sqlPath(step), 'utf8').trim().replace(/;\s*$/, '');
-}
-
-/** How one file of the batch was loaded: undefined problem when its lines are in batch_lines. */
-export interface FileOutcome {
-  readonly problem?: ReadProblem;
-  readonly error?: string;
 }
 
 /**

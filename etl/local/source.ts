@@ -53,6 +53,12 @@ export interface SourceFile {
   readonly readError?: string;
 }
 
+/** How one file of the batch was loaded: no problem when its lines are in batch_lines. */
+export interface FileOutcome {
+  readonly problem?: ReadProblem;
+  readonly error?: string;
+}
+
 /** A source entry that is not processed, and why. */
 export interface SkippedEntry {
   readonly key: string;

@@ -16,6 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { InputError, ioInputError } from './errors';
 import { stateDir } from './paths';
+import type { FileOutcome, SourceFile } from './source';
 
 /** Content fingerprint of a source file as the state records it. */
 export interface Fingerprint {
@@ -68,6 +69,26 @@ export function saveState(lake: string, state: LakeState): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(state, null, 1));
   fs.renameSync(tmp, file);
+}
+
+/**
+ * The state after a successful run. A file that could not be read is not recorded, so the next
+ * run tries it again; a changed file keeps the fingerprint it was processed with and records
+ * the one reported, so it is reported once; every other file is recorded as processed, with
+ * its read problem (an unchanged corrupt or oversized file is not read again).
+ */
+export function nextState(state: LakeState, batch: readonly SourceFile[], outcomes: ReadonlyMap<string, FileOutcome>, processedAt: string): LakeState {
+  const files: Record<string, ProcessedFile> = { ...state.files };
+  for (const f of batch) {
+    const problem = outcomes.get(f.key)?.problem;
+    if (problem === 'unreadable_file') continue;
+    if (problem === 'changed_file') {
+      files[f.key] = { ...files[f.key], changedTo: { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, reportedAt: processedAt } };
+      continue;
+    }
+    files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: problem !== undefined, ...(problem ? { readProblem: problem } : {}), processedAt };
+  }
+  return { version: 1, files };
 }
 
 /**
