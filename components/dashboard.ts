@@ -11,7 +11,10 @@
  *   CorruptFiles (Count) and RunSeconds (Seconds); dimension JobName. Sent once per run by the
  *   Glue job (etl/glue/run_report.py), so RunSeconds' SampleCount is the number of runs.
  * - Glue glue.driver.aggregate.elapsedTime (ms), .numCompletedTasks, .numFailedTasks; dimensions
- *   JobName, JobRunId=ALL, Type=count. Published when the job runs with --enable-metrics.
+ *   JobName, JobRunId=ALL, Type=count; Glue documents Sum as their valid statistic. Published
+ *   every 30 seconds while a run goes when the job runs with --enable-metrics, so the Maximum of
+ *   elapsedTime is one reporting interval, not a run's length: the Sum over a period is the ETL
+ *   time spent in that period.
  * - AWS/Athena ProcessedBytes; published (workgroup publishCloudwatchMetricsEnabled) with the
  *   dimensions QueryState, QueryType and WorkGroup, so one SEARCH per workgroup sums every
  *   state and type: a metric with only WorkGroup would match no data.
@@ -157,8 +160,8 @@ export function renderDashboardBody(v: DashboardValues): string {
         etl(ETL_RUN_SECONDS_METRIC, 'Average', 'Run seconds (average)'),
         etl(ETL_RUN_SECONDS_METRIC, 'Maximum', 'Run seconds (maximum)'),
         // Glue reports elapsed milliseconds; shown in seconds beside the job's own figure.
-        [{ expression: 'glueElapsedMs / 1000', label: 'Glue elapsed seconds (maximum)', id: 'glueElapsedSeconds' }],
-        glue('glue.driver.aggregate.elapsedTime', 'Maximum', 'Glue elapsed ms', { id: 'glueElapsedMs', visible: false }),
+        [{ expression: 'glueElapsedMs / 1000', label: 'Glue ETL seconds in the period (Sum of elapsedTime)', id: 'glueElapsedSeconds' }],
+        glue('glue.driver.aggregate.elapsedTime', 'Sum', 'Glue elapsed ms', { id: 'glueElapsedMs', visible: false }),
       ]),
     },
   ]);

@@ -80,7 +80,9 @@ describe('OperationsDashboard', () => {
     const { dashboard } = await build();
     expect(dashboard.inputs.dashboardName).to.equal('lakehouse-jdoe-01');
     const parent = mocks.parentOf(dashboard);
-    expect(parent?.type).to.equal('lakehouse:monitoring:OperationsDashboard');
+    expect(parent?.type).to.equal('lakehouse:index:OperationsDashboard');
+    // The former token is an alias, so an existing stack's dashboard is not replaced.
+    expect(parent?.aliasTypes).to.deep.equal(['lakehouse:monitoring:OperationsDashboard']);
     expect(mocks.ofType(DASHBOARD)).to.have.length(1);
   });
 
@@ -107,7 +109,10 @@ describe('OperationsDashboard', () => {
     // the elapsed-time expression refers to the hidden Glue metric by id
     const expression = metrics.find((m) => typeof m.options.expression === 'string' && String(m.options.expression).includes('glueElapsedMs'));
     expect(expression).to.not.equal(undefined);
-    expect(glue.find((m) => m.name === 'glue.driver.aggregate.elapsedTime')?.options).to.include({ id: 'glueElapsedMs', visible: false });
+    // elapsedTime arrives every 30 s while a run goes: its documented statistic is Sum (the ETL
+    // time in the period); its Maximum would only ever show one reporting interval.
+    expect(glue.find((m) => m.name === 'glue.driver.aggregate.elapsedTime')?.options).to.include({ id: 'glueElapsedMs', visible: false, stat: 'Sum' });
+    for (const m of glue) expect(m.options.stat, m.name).to.equal('Sum');
   });
 
   it('graphs every row and file metric the Glue job publishes, under its namespace and JobName', async () => {
