@@ -20,7 +20,7 @@ import { runDeliverableQueries } from '../etl/local/queries';
 import { DEFAULT_READ_BOUNDS, ReadBounds, scanSource } from '../etl/local/source';
 import { acquireLock, LakeState, loadState } from '../etl/local/state';
 import { manifest } from '../etl/manifest';
-import { bronzeFileLedger, silverEvents } from '../etl/schema';
+import { bronzeFileLedger, quarantineEvents, silverEvents } from '../etl/schema';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -246,6 +246,39 @@ describe('local engine hardening: the run lock', () => {
     expect(results.filter((o) => o === 'won'), results.join('\n')).to.have.length(1);
     expect(results.filter((o) => o.startsWith('lost') && o.includes('is locked by')), results.join('\n')).to.have.length(n - 1);
     expect(fs.existsSync(lockFile(lake))).to.equal(false);
+  });
+});
+
+
+describe('local engine hardening: a changed source file end to end', () => {
+  it('keeps every row the lake holds for a changed file (an event whose duplicate sits in a later file stays in silver) and quarantines the change once', async () => {
+    const source = tempDir('chg');
+    const lake = tempDir('chglake');
+    const first = keyAt('2025-11-19T17:55:00Z');
+    const e1 = eventLine({ user_id: 'u_e1', event_type: 'page_view', quantity: null, price: null });
+    const e2 = eventLine({ user_id: 'u_e2', event_type: 'page_view', quantity: null, price: null });
+    writeSource(source, first, [e1, e2]);
+    await runIncremental({ source, lake });
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [e2]); // a duplicate of E2, dropped
+    expect(await runIncremental({ source, lake })).to.include({ duplicatesDropped: 1 });
+    writeSource(source, first, [e1]); // rewritten without E2
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ batchFiles: 1, changedFiles: 1, silverRowsAdded: 0 });
+    expect(await silverUsers(lake)).to.deep.equal([
+      ['u_e1', '2025-11-19'],
+      ['u_e2', '2025-11-19'],
+    ]);
+    const duck = await openDuck();
+    try {
+      await registerLakeViews(duck.connection, lake);
+      const q = await queryRows(duck.connection, `SELECT source_file, detail FROM ${localTableName(quarantineEvents)} WHERE reason = 'changed_file'`);
+      expect(q).to.have.length(1);
+      expect(q[0].source_file).to.equal(first);
+      expect(String(q[0].detail)).to.match(/^processed sha256 [0-9a-f]{64}, now sha256 [0-9a-f]{64}$/);
+    } finally {
+      duck.close();
+    }
+    expect((await runIncremental({ source, lake })).batchFiles, 'reported once').to.equal(0);
   });
 });
 
