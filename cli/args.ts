@@ -143,11 +143,7 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[]): FlagValu
 
 function describeExpected(flag: FlagSpec): string {
   const range = (unit: string) =>
-    flag.min !== undefined && flag.max !== undefined
-      ? `${unit} from ${flag.min} to ${flag.max}`
-      : flag.min !== undefined
-        ? `${unit} >= ${flag.min}`
-        : unit;
+    flag.min !== undefined && flag.max !== undefined ? `${unit} from ${flag.min} to ${flag.max}` : flag.min !== undefined ? `${unit} >= ${flag.min}` : unit;
   switch (flag.type) {
     case 'integer':
       return range('a whole number');

@@ -61,17 +61,55 @@ export const command: Command = {
     'Generate one hour of clickstream events (12 files, 5 minutes apart), process them in 5-minute batches, print the 5 business ' +
     'answers, the reconciliation and the checks, and write an offline HTML report.',
   flags: [
-    { name: 'workdir', type: 'string', placeholder: 'DIR', default: './demo', description: 'Work folder; the demo (re)creates only DIR/source, DIR/lake and DIR/report.html.' },
-    { name: 'events-per-file', type: 'integer', placeholder: 'N', min: 1, max: 5_000_000, default: DEFAULT_EVENTS_PER_FILE, description: 'Events (JSON lines) per 5-minute file, injected duplicates and faulty lines included; the starter writes 500,000-750,000.' },
+    {
+      name: 'workdir',
+      type: 'string',
+      placeholder: 'DIR',
+      default: './demo',
+      description: 'Work folder; the demo (re)creates only DIR/source, DIR/lake and DIR/report.html.',
+    },
+    {
+      name: 'events-per-file',
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      max: 5_000_000,
+      default: DEFAULT_EVENTS_PER_FILE,
+      description: 'Events (JSON lines) per 5-minute file, injected duplicates and faulty lines included; the starter writes 500,000-750,000.',
+    },
     { name: 'files', type: 'integer', placeholder: 'N', min: 1, max: 288, default: 12, description: 'Number of 5-minute files (12 = one hour).' },
-    { name: 'seed', type: 'integer', placeholder: 'N', min: 0, max: 2_147_483_647, default: 42, description: 'Random seed: the same seed and flags give the same data.' },
-    { name: 'duplicate-rate', type: 'number', placeholder: 'RATE', min: 0, max: 0.5, default: 0.02, description: 'Share of extra lines that repeat an earlier event (dropped by deduplication).' },
-    { name: 'malformed-rate', type: 'number', placeholder: 'RATE', min: 0, max: 0.5, default: 0.005, description: 'Share of extra lines with exactly one fault (quarantined with a reason).' },
+    {
+      name: 'seed',
+      type: 'integer',
+      placeholder: 'N',
+      min: 0,
+      max: 2_147_483_647,
+      default: 42,
+      description: 'Random seed: the same seed and flags give the same data.',
+    },
+    {
+      name: 'duplicate-rate',
+      type: 'number',
+      placeholder: 'RATE',
+      min: 0,
+      max: 0.5,
+      default: 0.02,
+      description: 'Share of extra lines that repeat an earlier event (dropped by deduplication).',
+    },
+    {
+      name: 'malformed-rate',
+      type: 'number',
+      placeholder: 'RATE',
+      min: 0,
+      max: 0.5,
+      default: 0.005,
+      description: 'Share of extra lines with exactly one fault (quarantined with a reason).',
+    },
     { name: 'start', type: 'string', placeholder: 'ISO-8601', default: DEFAULT_START, description: 'Time of the first file, UTC, e.g. 2025-11-19T17:00:00Z.' },
     ENGINE_FLAG,
   ],
   details:
-    'Exit status: 0 when every check passes and the engine\'s figures reconcile with what the generator injected; ' +
+    "Exit status: 0 when every check passes and the engine's figures reconcile with what the generator injected; " +
     '1 otherwise; 2 for a bad flag. Data from the previous demo in the same folder is replaced.',
   run: (flags) => runDemo(parseOptions(flags)),
 };
@@ -176,7 +214,13 @@ interface Processed {
 }
 
 /** One engine run per file, each right after the file "arrives" in the source tree under its bucket key. */
-async function processBatches(files: readonly GeneratedFile[], source: string, lake: string, engine: EngineName, print: (line: string) => void): Promise<Processed> {
+async function processBatches(
+  files: readonly GeneratedFile[],
+  source: string,
+  lake: string,
+  engine: EngineName,
+  print: (line: string) => void,
+): Promise<Processed> {
   const processed: Processed = {
     batches: [],
     totals: { linesRead: 0, bronzeRows: 0, silverRowsAdded: 0, duplicatesDropped: 0, recordsQuarantined: 0, corruptFiles: 0 },
@@ -192,7 +236,15 @@ async function processBatches(files: readonly GeneratedFile[], source: string, l
     const summary = await runChosenEngine(engine, { source, lake, now: new Date(file.eventTime.getTime() + 60_000) });
     const seconds = (performance.now() - started) / 1000;
     addSummary(processed, summary);
-    processed.batches.push({ index: i + 1, file: file.key, linesRead: summary.linesRead, silverRowsAdded: summary.silverRowsAdded, duplicatesDropped: summary.duplicatesDropped, recordsQuarantined: summary.recordsQuarantined, seconds });
+    processed.batches.push({
+      index: i + 1,
+      file: file.key,
+      linesRead: summary.linesRead,
+      silverRowsAdded: summary.silverRowsAdded,
+      duplicatesDropped: summary.duplicatesDropped,
+      recordsQuarantined: summary.recordsQuarantined,
+      seconds,
+    });
     const width = String(files.length).length;
     print(
       `  [${String(i + 1).padStart(width)}/${files.length}] ${path.posix.basename(file.key)}  lines ${formatCount(summary.linesRead)}  ` +
@@ -205,7 +257,8 @@ async function processBatches(files: readonly GeneratedFile[], source: string, l
 function addSummary(processed: Processed, summary: RunSummary): void {
   for (const key of Object.keys(processed.totals) as Array<keyof Processed['totals']>) processed.totals[key] += summary[key];
   for (const [step, s] of Object.entries(summary.stepSeconds)) processed.stepSeconds[step] = (processed.stepSeconds[step] ?? 0) + s;
-  for (const [reason, n] of Object.entries(summary.quarantinedByReason)) processed.quarantinedByReason[reason] = (processed.quarantinedByReason[reason] ?? 0) + n;
+  for (const [reason, n] of Object.entries(summary.quarantinedByReason))
+    processed.quarantinedByReason[reason] = (processed.quarantinedByReason[reason] ?? 0) + n;
 }
 
 /** What the lake holds after the last batch: row counts, the 5 answers, the checks, sample rejected lines. */
@@ -258,28 +311,68 @@ function printAnswers(print: (line: string) => void, queries: readonly QueryResu
   }
 }
 
-function printAccounting(print: (line: string) => void, reconciliation: readonly ReconciliationRow[], processed: Processed, rowCounts: Readonly<Record<string, number>>): void {
+function printAccounting(
+  print: (line: string) => void,
+  reconciliation: readonly ReconciliationRow[],
+  processed: Processed,
+  rowCounts: Readonly<Record<string, number>>,
+): void {
   const right = [false, true, true, false];
   print('');
   print('Reconciliation, generator (injected) vs engine (counted):');
-  print(textTable(['figure', 'injected', 'engine', 'match'], reconciliation.map((r) => [r.figure, formatCount(r.injected), formatCount(r.engine), r.injected === r.engine ? 'yes' : 'NO']), right, '  '));
+  print(
+    textTable(
+      ['figure', 'injected', 'engine', 'match'],
+      reconciliation.map((r) => [r.figure, formatCount(r.injected), formatCount(r.engine), r.injected === r.engine ? 'yes' : 'NO']),
+      right,
+      '  ',
+    ),
+  );
   print('');
   print('Rows per table:');
-  print(textTable(['table', 'rows'], Object.entries(rowCounts).map(([t, n]) => [t, formatCount(n)]), [false, true], '  '));
+  print(
+    textTable(
+      ['table', 'rows'],
+      Object.entries(rowCounts).map(([t, n]) => [t, formatCount(n)]),
+      [false, true],
+      '  ',
+    ),
+  );
   const totalStepSeconds = sum(Object.values(processed.stepSeconds));
   print('');
   print(`Time per step (sum over ${processed.batches.length} batches):`);
-  print(textTable(['step', 'time'], [...Object.entries(processed.stepSeconds).map(([s, t]) => [s, formatSeconds(t)]), ['total', formatSeconds(totalStepSeconds)]], [false, true], '  '));
+  print(
+    textTable(
+      ['step', 'time'],
+      [...Object.entries(processed.stepSeconds).map(([s, t]) => [s, formatSeconds(t)]), ['total', formatSeconds(totalStepSeconds)]],
+      [false, true],
+      '  ',
+    ),
+  );
 }
 
 function printChecks(print: (line: string) => void, checks: readonly CheckResult[]): void {
   print('');
   print('Checks:');
-  print(textTable(['check', 'status', 'observed'], checks.map((c) => [c.id, c.status, c.observed ?? '']), [], '  '));
+  print(
+    textTable(
+      ['check', 'status', 'observed'],
+      checks.map((c) => [c.id, c.status, c.observed ?? '']),
+      [],
+      '  ',
+    ),
+  );
   for (const c of checks.filter((x) => x.message)) print(`  ${c.status}: ${c.message}`);
 }
 
-function reportInput(options: DemoOptions, generation: { injected: Injected; seconds: number }, processed: Processed, results: LakeResults, reconciliation: ReconciliationRow[], wallSeconds: number): ReportInput {
+function reportInput(
+  options: DemoOptions,
+  generation: { injected: Injected; seconds: number },
+  processed: Processed,
+  results: LakeResults,
+  reconciliation: ReconciliationRow[],
+  wallSeconds: number,
+): ReportInput {
   return {
     title: 'Lakehouse demo: one hour of clickstream through bronze, silver and gold',
     generatedAt: new Date(),
@@ -325,7 +418,9 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
   const wallStart = performance.now();
 
   return withStagingFolder(async (staging) => {
-    print(`Lakehouse demo: ${options.files} files x ${formatCount(options.eventsPerFile)} events, 5 minutes apart from ${options.start.toISOString()}, seed ${options.seed}, engine ${options.engine}`);
+    print(
+      `Lakehouse demo: ${options.files} files x ${formatCount(options.eventsPerFile)} events, 5 minutes apart from ${options.start.toISOString()}, seed ${options.seed}, engine ${options.engine}`,
+    );
     print(`Work folder: ${workdir}`);
     const generation = await generateHour(options, staging);
     const { injected } = generation;
@@ -349,7 +444,7 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
     await fs.writeFile(reportPath, renderReport(reportInput(options, generation, processed, results, reconciliation, wallSeconds)));
 
     print('');
-    if (!reconciled) print('Reconciliation FAILED: the engine\'s figures differ from what the generator injected (rows marked NO above).');
+    if (!reconciled) print("Reconciliation FAILED: the engine's figures differ from what the generator injected (rows marked NO above).");
     const failed = results.checks.filter((c) => !checksPassed([c])).map((c) => c.id);
     print(
       passed

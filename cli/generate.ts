@@ -28,7 +28,15 @@ export function parseStart(raw: string): Date {
   if (Number.isNaN(date.getTime())) throw fail();
   // Date.parse rolls impossible fields over (Feb 30 -> Mar 2) in some engines: insist they survive.
   const probe = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-  if (probe.getUTCFullYear() !== +y || probe.getUTCMonth() !== +mo - 1 || probe.getUTCDate() !== +d || probe.getUTCHours() !== +h || probe.getUTCMinutes() !== +mi || probe.getUTCSeconds() !== +s) throw fail();
+  if (
+    probe.getUTCFullYear() !== +y ||
+    probe.getUTCMonth() !== +mo - 1 ||
+    probe.getUTCDate() !== +d ||
+    probe.getUTCHours() !== +h ||
+    probe.getUTCMinutes() !== +mi ||
+    probe.getUTCSeconds() !== +s
+  )
+    throw fail();
   return date;
 }
 
@@ -88,7 +96,8 @@ export function toRequest(flags: FlagValues): GenerateRequest {
   if (maxEvents < minEvents) throw new UsageError(`--max-events: expected a whole number >= --min-events (${minEvents}), got ${maxEvents}`);
   const duplicateRate = num('duplicate-rate') ?? 0;
   const malformedRate = num('malformed-rate') ?? 0;
-  if (duplicateRate + malformedRate > 1) throw new UsageError(`--duplicate-rate: expected --duplicate-rate + --malformed-rate <= 1, got ${duplicateRate} + ${malformedRate}`);
+  if (duplicateRate + malformedRate > 1)
+    throw new UsageError(`--duplicate-rate: expected --duplicate-rate + --malformed-rate <= 1, got ${duplicateRate} + ${malformedRate}`);
   const files = num('files') ?? 1;
   const intervalMinutes = num('interval-minutes') ?? 5;
   const start = parseStart(String(flags.start ?? DEFAULT_START));
@@ -122,16 +131,68 @@ export const command: Command = {
   flags: [
     { name: 'out', type: 'string', placeholder: 'DIR', required: true, description: 'Folder to write under (like the source bucket root).' },
     { name: 'files', type: 'integer', placeholder: 'N', min: 1, max: 100_000, default: 1, description: 'Number of files, one per interval.' },
-    { name: 'events-per-file', type: 'integer', placeholder: 'N', min: 1, max: 50_000_000, description: 'Exact lines per file (instead of --min-events/--max-events).' },
+    {
+      name: 'events-per-file',
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      max: 50_000_000,
+      description: 'Exact lines per file (instead of --min-events/--max-events).',
+    },
     { name: 'min-events', type: 'integer', placeholder: 'N', min: 1, max: 50_000_000, description: `Fewest lines per file (default ${DEFAULT_MIN_EVENTS}).` },
     { name: 'max-events', type: 'integer', placeholder: 'N', min: 1, max: 50_000_000, description: `Most lines per file (default ${DEFAULT_MAX_EVENTS}).` },
-    { name: 'start', type: 'string', placeholder: 'ISO', default: DEFAULT_START, description: 'Event time of the first file (ISO-8601; no offset = UTC; sub-seconds come from the seed).' },
+    {
+      name: 'start',
+      type: 'string',
+      placeholder: 'ISO',
+      default: DEFAULT_START,
+      description: 'Event time of the first file (ISO-8601; no offset = UTC; sub-seconds come from the seed).',
+    },
     { name: 'interval-minutes', type: 'integer', placeholder: 'M', min: 1, max: 1440, default: 5, description: 'Minutes between files (backfills).' },
-    { name: 'seed', type: 'integer', placeholder: 'S', min: 0, max: 0xffffffff, default: 1, description: 'Seed: the same seed and flags give byte-identical files.' },
-    { name: 'duplicate-rate', type: 'number', placeholder: 'R', min: 0, max: 1, default: 0, description: 'Share of lines that re-emit an earlier event exactly (at-least-once delivery).' },
-    { name: 'malformed-rate', type: 'number', placeholder: 'R', min: 0, max: 1, default: 0, description: 'Share of lines with one fault: broken JSON, wrong type, unknown event_type or missing field.' },
-    { name: 'timestamp-style', type: 'choice', placeholder: 'STYLE', choices: ['python', 'z', 'mixed'], default: 'python', description: "python (2025-11-19T17:54:54.718325+00:00, the starter's), z (...54.718Z) or mixed (per file, with and without fraction)." },
-    { name: 'gzip-level', type: 'integer', placeholder: 'L', min: 1, max: 9, default: 6, description: 'gzip level (the starter uses 9: smaller, several times slower).' },
+    {
+      name: 'seed',
+      type: 'integer',
+      placeholder: 'S',
+      min: 0,
+      max: 0xffffffff,
+      default: 1,
+      description: 'Seed: the same seed and flags give byte-identical files.',
+    },
+    {
+      name: 'duplicate-rate',
+      type: 'number',
+      placeholder: 'R',
+      min: 0,
+      max: 1,
+      default: 0,
+      description: 'Share of lines that re-emit an earlier event exactly (at-least-once delivery).',
+    },
+    {
+      name: 'malformed-rate',
+      type: 'number',
+      placeholder: 'R',
+      min: 0,
+      max: 1,
+      default: 0,
+      description: 'Share of lines with one fault: broken JSON, wrong type, unknown event_type or missing field.',
+    },
+    {
+      name: 'timestamp-style',
+      type: 'choice',
+      placeholder: 'STYLE',
+      choices: ['python', 'z', 'mixed'],
+      default: 'python',
+      description: "python (2025-11-19T17:54:54.718325+00:00, the starter's), z (...54.718Z) or mixed (per file, with and without fraction).",
+    },
+    {
+      name: 'gzip-level',
+      type: 'integer',
+      placeholder: 'L',
+      min: 1,
+      max: 9,
+      default: 6,
+      description: 'gzip level (the starter uses 9: smaller, several times slower).',
+    },
   ],
   details:
     'Files land at DIR/events/year=YYYY/month=MM/day=DD/hour=HH/minute=mm/events-YYYYMMDD-HHMMSS.jsonl.gz. ' +

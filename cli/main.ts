@@ -8,7 +8,10 @@ import { InputError } from '../etl/local/errors';
 
 /** Every command, in the order the help lists them. */
 const COMMANDS: Record<string, { summary: string; load: () => Command }> = {
-  demo: { summary: 'The main job (npm start): generate one hour of events, process it in 5-minute batches, query, check, write a report.', load: () => require('./demo').command },
+  demo: {
+    summary: 'The main job (npm start): generate one hour of events, process it in 5-minute batches, query, check, write a report.',
+    load: () => require('./demo').command,
+  },
   generate: { summary: 'Write starter-compatible gzipped JSON Lines event files in the source bucket layout.', load: () => require('./generate').command },
   run: { summary: 'One incremental pass of the medallion pipeline over a source folder.', load: () => require('./run').command },
   query: { summary: 'Run the 5 business queries of queries/queries.sql against a local lake.', load: () => require('./query').command },

@@ -38,7 +38,11 @@ export function textTable(headers: readonly string[], rows: ReadonlyArray<readon
   const safeRows = rows.map((r) => headers.map((_, i) => escapeControl(r[i] ?? '')));
   const widths = safeHeaders.map((h, i) => Math.max(h.length, ...safeRows.map((r) => r[i].length)));
   const line = (cells: readonly string[]) =>
-    indent + cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    indent +
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(safeHeaders), line(widths.map((w) => '-'.repeat(w))), ...safeRows.map(line)].join('\n');
 }
 
@@ -48,7 +52,12 @@ export function toTable(result: Printable, options: { maxRows?: number; indent?:
   const types = result.columnTypes ?? [];
   const shown = result.rows.slice(0, options.maxRows ?? result.rows.length);
   const cells = shown.map((r) => result.columns.map((c, i) => formatValue(r[c], k[i], types[i])));
-  const table = textTable(result.columns, cells, k.map((x) => NUMERIC_KINDS.has(x)), options.indent ?? '');
+  const table = textTable(
+    result.columns,
+    cells,
+    k.map((x) => NUMERIC_KINDS.has(x)),
+    options.indent ?? '',
+  );
   const count = result.rows.length === 1 ? '1 row' : `${formatValue(result.rows.length, 'count')} rows`;
   const more = shown.length < result.rows.length ? `, first ${shown.length} shown` : '';
   return `${table}\n${options.indent ?? ''}(${count}${more})`;

@@ -21,10 +21,6 @@ export const command: Command = {
 export function renderQueryResults(results: readonly QueryResult[], format: OutputFormat): string {
   if (format === 'json') return toJson(Object.fromEntries(results.map((r) => [String(r.id), r.rows])));
   return results
-    .map((r) =>
-      format === 'csv'
-        ? `# ${r.id}. ${r.name}: ${r.question}\n${toCsv(r)}`
-        : `${r.id}. ${r.name}: ${r.question}\n${toTable(r)}`,
-    )
+    .map((r) => (format === 'csv' ? `# ${r.id}. ${r.name}: ${r.question}\n${toCsv(r)}` : `${r.id}. ${r.name}: ${r.question}\n${toTable(r)}`))
     .join('\n\n');
 }

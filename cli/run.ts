@@ -12,10 +12,28 @@ export const command: Command = {
   name: 'run',
   summary: 'One incremental pass of the medallion pipeline over a source folder.',
   flags: [
-    { name: 'source', type: 'string', placeholder: 'DIR', required: true, description: 'Folder laid out like the source bucket (events/year=YYYY/month=MM/day=DD/hour=HH/...jsonl.gz).' },
-    { name: 'lake', type: 'string', placeholder: 'DIR', required: true, description: 'Lake folder (bronze/, silver/, quarantine/, gold/, _state/); created when missing.' },
+    {
+      name: 'source',
+      type: 'string',
+      placeholder: 'DIR',
+      required: true,
+      description: 'Folder laid out like the source bucket (events/year=YYYY/month=MM/day=DD/hour=HH/...jsonl.gz).',
+    },
+    {
+      name: 'lake',
+      type: 'string',
+      placeholder: 'DIR',
+      required: true,
+      description: 'Lake folder (bronze/, silver/, quarantine/, gold/, _state/); created when missing.',
+    },
     ENGINE_FLAG,
-    { name: 'max-files', type: 'integer', placeholder: 'N', min: 1, description: 'Read at most N new source files in this run, the first by key; the rest wait for later runs (default: no limit).' },
+    {
+      name: 'max-files',
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      description: 'Read at most N new source files in this run, the first by key; the rest wait for later runs (default: no limit).',
+    },
   ],
   details: 'Only files not processed before are read; silver and gold rewrite only the partitions the batch touches.',
   async run(flags) {
@@ -25,7 +43,12 @@ export const command: Command = {
     if (fs.existsSync(lake) && !fs.statSync(lake).isDirectory()) throw new UsageError(`--lake: '${lake}' is not a folder`);
     assertEngineAvailable(flags.engine as EngineName);
     const started = Date.now();
-    const summary = await runChosenEngine(flags.engine as EngineName, { source, lake, maxFiles: flags['max-files'] as number | undefined, log: (line) => console.error(line) });
+    const summary = await runChosenEngine(flags.engine as EngineName, {
+      source,
+      lake,
+      maxFiles: flags['max-files'] as number | undefined,
+      log: (line) => console.error(line),
+    });
     console.log(summaryLines(summary, (Date.now() - started) / 1000).join('\n'));
     return 0;
   },

@@ -70,9 +70,18 @@ export interface ShellIo {
 }
 
 /** A minimal shell: statements end with `;`, errors are printed and the shell goes on; .exit or Ctrl-D leaves. */
-export async function shell(session: SqlSession, format: OutputFormat, io: ShellIo = { input: process.stdin, output: process.stdout, errors: process.stderr }): Promise<number> {
+export async function shell(
+  session: SqlSession,
+  format: OutputFormat,
+  io: ShellIo = { input: process.stdin, output: process.stdout, errors: process.stderr },
+): Promise<number> {
   const say = (text: string) => io.output.write(`${text}\n`);
-  const rl = readline.createInterface({ input: io.input, output: io.output, prompt: 'lakehouse> ', terminal: (io.input as { isTTY?: boolean }).isTTY === true });
+  const rl = readline.createInterface({
+    input: io.input,
+    output: io.output,
+    prompt: 'lakehouse> ',
+    terminal: (io.input as { isTTY?: boolean }).isTTY === true,
+  });
   say(`Tables: ${tableList()}.\nEnd each statement with ';'. .tables lists the tables, .exit (or Ctrl-D) leaves.`);
   let buffer = '';
   rl.prompt();

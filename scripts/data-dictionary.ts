@@ -44,7 +44,12 @@ function partitionFormat(format: PartitionFormat): string {
 function renderTable(table: TableDef): string[] {
   const bucket = table.layer === 'raw' ? 'capstone-events-<studentId>-<accountId>' : 'capstone-analytics-<studentId>-<accountId>';
   const partitionPath = table.partitionKeys.map((k) => `${k.name}=…`).join('/');
-  const local = table.layer === 'raw' ? 'not a lake table (the source folder itself)' : sqlTableNames(table).map((n) => `\`${n}\``).join(' or ');
+  const local =
+    table.layer === 'raw'
+      ? 'not a lake table (the source folder itself)'
+      : sqlTableNames(table)
+          .map((n) => `\`${n}\``)
+          .join(' or ');
   const lines = [
     `### \`${table.database}_<id>.${table.name}\``,
     '',
@@ -74,7 +79,7 @@ export function renderDataDictionary(tables: readonly TableDef[] = TABLES): stri
     '',
     '<!-- Generated from etl/schema.ts by `npx tsx scripts/data-dictionary.ts --write`: edit the schema, not this file. -->',
     '',
-    'Every table of the lakehouse, its columns, types and partitions. In AWS, `<id>` is the stack\'s',
+    "Every table of the lakehouse, its columns, types and partitions. In AWS, `<id>` is the stack's",
     'studentId with hyphens replaced by underscores; every table is partitioned and registered with',
     'partition projection, so new partitions are queryable without a crawler. On your machine the same',
     'tables live in the lake folder under the same paths, and `lakehouse sql` knows them by the names',

@@ -61,7 +61,13 @@ describe('CLI framework (cli/args.ts)', () => {
   };
 
   it('parses --flag value, --flag=value and booleans, and applies defaults', () => {
-    expect(parseFlags(spec, ['--out', '/x', '--rate=0.5', '--style', 'b', '--verbose'])).to.deep.equal({ out: '/x', rate: 0.5, style: 'b', verbose: true, count: 3 });
+    expect(parseFlags(spec, ['--out', '/x', '--rate=0.5', '--style', 'b', '--verbose'])).to.deep.equal({
+      out: '/x',
+      rate: 0.5,
+      style: 'b',
+      verbose: true,
+      count: 3,
+    });
     expect(parseFlags(spec, ['--out=/y', '--count', '7', '--verbose=false'])).to.deep.equal({ out: '/y', count: 7, verbose: false });
   });
 
@@ -96,7 +102,10 @@ describe('CLI framework (cli/args.ts)', () => {
   it('suggests the closest flag or choice for a typo, and never a far one', () => {
     expect(() => parseFlags(spec, ['--out', '/x', '--cont', '2'])).to.throw(UsageError, /^unknown flag --cont: did you mean --count\?/);
     expect(() => parseFlags(spec, ['--out', '/x', '--verbos'])).to.throw(UsageError, /did you mean --verbose\?/);
-    expect(() => parseFlags(spec, ['--out', '/x', '--zzzzzzzz'])).to.throw(UsageError, /^unknown flag --zzzzzzzz: expected one of --out, --count, --rate, --style, --verbose$/);
+    expect(() => parseFlags(spec, ['--out', '/x', '--zzzzzzzz'])).to.throw(
+      UsageError,
+      /^unknown flag --zzzzzzzz: expected one of --out, --count, --rate, --style, --verbose$/,
+    );
     expect(() => parseFlags(spec, ['--out', '/x', '-o'])).to.throw(UsageError, /^unknown flag -o/);
     expect(didYouMean('qurey', ['query', 'run', 'sql'])).to.equal('query');
     expect(didYouMean('gen', ['generate', 'run'])).to.equal('generate');
@@ -104,7 +113,11 @@ describe('CLI framework (cli/args.ts)', () => {
   });
 
   it('error messages carry no command prefix of their own (main adds exactly one)', () => {
-    for (const argv of [['--out', '/x', '--nope'], ['--out', '/x', 'stray'], ['--count', '2']]) {
+    for (const argv of [
+      ['--out', '/x', '--nope'],
+      ['--out', '/x', 'stray'],
+      ['--count', '2'],
+    ]) {
       expect(() => parseFlags(spec, argv)).to.throw(UsageError, /^(?!demo-cmd:)/);
     }
   });
@@ -161,7 +174,18 @@ describe('lakehouse (bin)', function () {
   it('generate --help lists every flag and exits 0', async () => {
     const r = await lakehouse(['generate', '--help']);
     expect(r.code).to.equal(0);
-    for (const flag of ['--out DIR', '--files', '--events-per-file', '--min-events', '--max-events', '--start', '--interval-minutes', '--seed', '--duplicate-rate', '--malformed-rate']) {
+    for (const flag of [
+      '--out DIR',
+      '--files',
+      '--events-per-file',
+      '--min-events',
+      '--max-events',
+      '--start',
+      '--interval-minutes',
+      '--seed',
+      '--duplicate-rate',
+      '--malformed-rate',
+    ]) {
       expect(r.stdout).to.include(flag);
     }
   });
@@ -186,18 +210,38 @@ describe('lakehouse generate: bad input', function () {
     { why: 'zero files', args: (o) => ['--out', o, '--files', '0'], flag: '--files', expected: /expected a whole number from 1/ },
     { why: 'fractional count', args: (o) => ['--out', o, '--min-events', '2.5'], flag: '--min-events', expected: /expected a whole number/ },
     { why: 'max below min', args: (o) => ['--out', o, '--min-events', '100', '--max-events', '10'], flag: '--max-events', expected: />= --min-events/ },
-    { why: 'exact count with a range', args: (o) => ['--out', o, '--events-per-file', '10', '--min-events', '5'], flag: '--events-per-file', expected: /not both/ },
+    {
+      why: 'exact count with a range',
+      args: (o) => ['--out', o, '--events-per-file', '10', '--min-events', '5'],
+      flag: '--events-per-file',
+      expected: /not both/,
+    },
     { why: 'rate above 1', args: (o) => ['--out', o, '--duplicate-rate', '1.5'], flag: '--duplicate-rate', expected: /expected a number from 0 to 1/ },
     { why: 'negative rate', args: (o) => ['--out', o, '--malformed-rate', '-0.1'], flag: '--malformed-rate', expected: /expected a number from 0 to 1/ },
     { why: 'non-numeric rate', args: (o) => ['--out', o, '--malformed-rate', 'often'], flag: '--malformed-rate', expected: /expected a number from 0 to 1/ },
-    { why: 'rates summing above 1', args: (o) => ['--out', o, '--duplicate-rate', '0.6', '--malformed-rate', '0.5'], flag: '--duplicate-rate', expected: /<= 1/ },
+    {
+      why: 'rates summing above 1',
+      args: (o) => ['--out', o, '--duplicate-rate', '0.6', '--malformed-rate', '0.5'],
+      flag: '--duplicate-rate',
+      expected: /<= 1/,
+    },
     { why: 'unparsable --start', args: (o) => ['--out', o, '--start', 'yesterday'], flag: '--start', expected: /expected an ISO-8601 time/ },
     { why: 'impossible --start date', args: (o) => ['--out', o, '--start', '2025-02-30T10:00:00Z'], flag: '--start', expected: /expected an ISO-8601 time/ },
     { why: '--start outside the layout years', args: (o) => ['--out', o, '--start', '1999-01-01T00:00:00Z'], flag: '--start', expected: /2024-9999/ },
     { why: 'interval of 0', args: (o) => ['--out', o, '--interval-minutes', '0'], flag: '--interval-minutes', expected: /expected a whole number from 1/ },
     { why: 'seed out of range', args: (o) => ['--out', o, '--seed', '-1'], flag: '--seed', expected: /expected a whole number from 0/ },
-    { why: 'unknown timestamp style', args: (o) => ['--out', o, '--timestamp-style', 'unix'], flag: '--timestamp-style', expected: /expected one of python, z, mixed/ },
-    { why: '--out below a regular file', args: () => ['--out', path.join(fileInTheWay, 'sub')], flag: '--out', expected: /expected a writable folder.*is not a folder/ },
+    {
+      why: 'unknown timestamp style',
+      args: (o) => ['--out', o, '--timestamp-style', 'unix'],
+      flag: '--timestamp-style',
+      expected: /expected one of python, z, mixed/,
+    },
+    {
+      why: '--out below a regular file',
+      args: () => ['--out', path.join(fileInTheWay, 'sub')],
+      flag: '--out',
+      expected: /expected a writable folder.*is not a folder/,
+    },
     { why: '--out is a regular file', args: () => ['--out', fileInTheWay], flag: '--out', expected: /expected a writable folder/ },
   ];
 
@@ -230,14 +274,26 @@ describe('lakehouse generate: output', function () {
     expect(first.code, first.stderr).to.equal(0);
     const files = listFiles(out);
     expect(files).to.have.length(2);
-    for (const f of files) expect(f.split(path.sep).join('/')).to.match(/^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/minute=\d{2}\/events-\d{8}-\d{6}\.jsonl\.gz$/);
+    for (const f of files)
+      expect(f.split(path.sep).join('/')).to.match(/^events\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/minute=\d{2}\/events-\d{8}-\d{6}\.jsonl\.gz$/);
     const printed = first.stdout.trim().split('\n');
     expect(printed).to.have.length(3);
     files.forEach((f) => expect(first.stdout).to.include(path.join(out, f)));
     expect(printed[2]).to.match(/^total: 2 file\(s\) .* lines=2000 events=2000 duplicates=0 malformed=0/);
-    for (const f of files) expect(gunzipSync(readFileSync(path.join(out, f))).toString().split('\n').filter(Boolean)).to.have.length(1000);
+    for (const f of files)
+      expect(
+        gunzipSync(readFileSync(path.join(out, f)))
+          .toString()
+          .split('\n')
+          .filter(Boolean),
+      ).to.have.length(1000);
 
-    const digest = () => files.map((f) => createHash('sha256').update(readFileSync(path.join(out, f))).digest('hex'));
+    const digest = () =>
+      files.map((f) =>
+        createHash('sha256')
+          .update(readFileSync(path.join(out, f)))
+          .digest('hex'),
+      );
     const before = digest();
     const second = await lakehouse(args);
     expect(second.code).to.equal(0);

@@ -70,7 +70,10 @@ describe('data dictionary (scripts/data-dictionary.ts)', () => {
     for (const table of TABLES) {
       const rows = sections.get(`${table.database}_<id>.${table.name}`)!;
       const columns = allColumns(table);
-      expect(rows.map((r) => r.name), table.id).to.deep.equal(columns.map((c) => c.name));
+      expect(
+        rows.map((r) => r.name),
+        table.id,
+      ).to.deep.equal(columns.map((c) => c.name));
       rows.forEach((row, i) => {
         const column = columns[i];
         expect(row.type, `${table.id}.${column.name}`).to.equal(column.type);
@@ -102,7 +105,11 @@ describe('data dictionary (scripts/data-dictionary.ts)', () => {
 
   it('names each lake table as lakehouse sql knows it', () => {
     for (const table of TABLES.filter((t) => t.layer !== 'raw')) {
-      expect(rendered, table.id).to.include(`- In \`lakehouse sql\`: ${sqlTableNames(table).map((n) => `\`${n}\``).join(' or ')}`);
+      expect(rendered, table.id).to.include(
+        `- In \`lakehouse sql\`: ${sqlTableNames(table)
+          .map((n) => `\`${n}\``)
+          .join(' or ')}`,
+      );
     }
   });
 

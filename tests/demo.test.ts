@@ -32,13 +32,20 @@ function printedFigure(stdout: string, figure: string): { injected: number; engi
 const OPTIONS = { eventsPerFile: 500, files: 4, seed: 7, duplicateRate: 0.05, malformedRate: 0.02, start: '2025-11-19T23:45:00Z' };
 const demoArgs = (workdir: string, files = OPTIONS.files) => [
   'demo',
-  '--workdir', workdir,
-  '--events-per-file', String(OPTIONS.eventsPerFile),
-  '--files', String(files),
-  '--seed', String(OPTIONS.seed),
-  '--duplicate-rate', String(OPTIONS.duplicateRate),
-  '--malformed-rate', String(OPTIONS.malformedRate),
-  '--start', OPTIONS.start,
+  '--workdir',
+  workdir,
+  '--events-per-file',
+  String(OPTIONS.eventsPerFile),
+  '--files',
+  String(files),
+  '--seed',
+  String(OPTIONS.seed),
+  '--duplicate-rate',
+  String(OPTIONS.duplicateRate),
+  '--malformed-rate',
+  String(OPTIONS.malformedRate),
+  '--start',
+  OPTIONS.start,
 ];
 
 describe('lakehouse demo (npm start)', function () {
@@ -111,7 +118,7 @@ describe('lakehouse demo (npm start)', function () {
     expect(Object.values(expected.malformed).reduce((a, b) => a + b, 0)).to.be.greaterThan(0);
   });
 
-  it('prints engine figures that reconcile with the generator\'s injected counts', () => {
+  it("prints engine figures that reconcile with the generator's injected counts", () => {
     expect(printedFigure(run.stdout, 'lines read')).to.deep.equal({ injected: expected.lines, engine: expected.lines, match: 'yes' });
     expect(printedFigure(run.stdout, 'events kept in silver').engine).to.equal(expected.events);
     expect(printedFigure(run.stdout, 'silver.events rows').engine).to.equal(expected.events);

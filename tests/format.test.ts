@@ -3,7 +3,17 @@
  * including values from the data that try to rewrite a terminal or run a spreadsheet formula.
  */
 import { expect } from 'chai';
-import { columnKind, escapeControl, formatCount, formatMoney, formatPlainValue, formatRate, formatSeconds, formatValue, neutraliseFormula } from '../etl/local/format';
+import {
+  columnKind,
+  escapeControl,
+  formatCount,
+  formatMoney,
+  formatPlainValue,
+  formatRate,
+  formatSeconds,
+  formatValue,
+  neutraliseFormula,
+} from '../etl/local/format';
 import { textTable, toCsv, toJson, toTable } from '../cli/output';
 
 describe('number formats (etl/local/format.ts)', () => {
@@ -95,6 +105,15 @@ describe('hostile text in output (cli/output.ts)', () => {
   });
 
   it('textTable right-aligns the columns it is told are numbers', () => {
-    expect(textTable(['name', 'n'], [['a', '1'], ['bb', '1,000']], [false, true])).to.equal('name      n\n----  -----\na         1\nbb    1,000');
+    expect(
+      textTable(
+        ['name', 'n'],
+        [
+          ['a', '1'],
+          ['bb', '1,000'],
+        ],
+        [false, true],
+      ),
+    ).to.equal('name      n\n----  -----\na         1\nbb    1,000');
   });
 });

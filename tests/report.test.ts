@@ -14,9 +14,36 @@ function queries(): ReportQuery[] {
       columns: ['product_id', 'category', 'views', 'add_to_carts', 'purchases', 'view_to_cart_rate', 'cart_to_purchase_rate', 'view_to_purchase_rate'],
       columnTypes: ['VARCHAR', 'VARCHAR', 'BIGINT', 'BIGINT', 'BIGINT', 'DECIMAL(10,4)', 'DECIMAL(10,4)', 'DECIMAL(10,4)'],
       rows: [
-        { product_id: 'p_1001', category: 'electronics', views: 120, add_to_carts: 40, purchases: 10, view_to_cart_rate: 0.3333, cart_to_purchase_rate: 0.25, view_to_purchase_rate: 0.0833 },
-        { product_id: 'p_1003', category: 'electronics', views: 10, add_to_carts: 4, purchases: 5, view_to_cart_rate: 0.4, cart_to_purchase_rate: 1.25, view_to_purchase_rate: 0.5 },
-        { product_id: 'p_1002', category: HOSTILE, views: 0, add_to_carts: 0, purchases: 0, view_to_cart_rate: null, cart_to_purchase_rate: null, view_to_purchase_rate: null },
+        {
+          product_id: 'p_1001',
+          category: 'electronics',
+          views: 120,
+          add_to_carts: 40,
+          purchases: 10,
+          view_to_cart_rate: 0.3333,
+          cart_to_purchase_rate: 0.25,
+          view_to_purchase_rate: 0.0833,
+        },
+        {
+          product_id: 'p_1003',
+          category: 'electronics',
+          views: 10,
+          add_to_carts: 4,
+          purchases: 5,
+          view_to_cart_rate: 0.4,
+          cart_to_purchase_rate: 1.25,
+          view_to_purchase_rate: 0.5,
+        },
+        {
+          product_id: 'p_1002',
+          category: HOSTILE,
+          views: 0,
+          add_to_carts: 0,
+          purchases: 0,
+          view_to_cart_rate: null,
+          cart_to_purchase_rate: null,
+          view_to_purchase_rate: null,
+        },
       ],
     },
     {
@@ -67,7 +94,14 @@ function checks(): CheckResult[] {
     { id: 'reconciliation', kind: 'data', status: 'pass', failures: 0, rowsChecked: 12, observed: 'lines=100 silver=90' },
     { id: 'no_duplicate_event_key', kind: 'data', status: 'fail', failures: 3, rowsChecked: 90, observed: HOSTILE, message: 'check failed: a < b & c > d' },
     { id: 'gold_totals_match_silver', kind: 'data', status: 'no-data', failures: 0, rowsChecked: 0, observed: null },
-    { id: 'conversion_rates_within_bounds', kind: 'observation', status: 'observed', failures: 2, rowsChecked: 30, observed: 'products with a rate above 1: 2' },
+    {
+      id: 'conversion_rates_within_bounds',
+      kind: 'observation',
+      status: 'observed',
+      failures: 2,
+      rowsChecked: 30,
+      observed: 'products with a rate above 1: 2',
+    },
   ];
 }
 
@@ -79,7 +113,17 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
     generatedAt: new Date('2025-11-19T18:00:00Z'),
     headline: [['events in silver', '1,234,567']],
     settings: [['Work folder', `/tmp/${HOSTILE}`]],
-    batches: [{ index: 1, file: 'events/year=2025/month=11/day=19/hour=17/minute=00/events-20251119-170000.jsonl.gz', linesRead: 100, silverRowsAdded: 90, duplicatesDropped: 5, recordsQuarantined: 5, seconds: 0.5 }],
+    batches: [
+      {
+        index: 1,
+        file: 'events/year=2025/month=11/day=19/hour=17/minute=00/events-20251119-170000.jsonl.gz',
+        linesRead: 100,
+        silverRowsAdded: 90,
+        duplicatesDropped: 5,
+        recordsQuarantined: 5,
+        seconds: 0.5,
+      },
+    ],
     rowCounts: { 'silver.events': 1_234_567, 'bronze.events': 98 },
     reconciliation: [{ figure: 'duplicates', injected: 5, engine: 5 }],
     quarantinedByReason: { malformed_json: 2, missing_field: 3, bad_type: 1234 },
@@ -106,7 +150,15 @@ describe('HTML report renderer', () => {
       expect(i, text).to.be.greaterThan(-1);
       return i;
     };
-    const order = [at('<h2>The five questions</h2>'), at('id="q1"'), at('id="q5"'), at('<h2>Is every line accounted for?</h2>'), at('Quarantine: what was rejected'), at('<h2>Checks</h2>'), at('<h2>Run details</h2>')];
+    const order = [
+      at('<h2>The five questions</h2>'),
+      at('id="q1"'),
+      at('id="q5"'),
+      at('<h2>Is every line accounted for?</h2>'),
+      at('Quarantine: what was rejected'),
+      at('<h2>Checks</h2>'),
+      at('<h2>Run details</h2>'),
+    ];
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
     // The first chart comes before any table of the run.
     expect(at('<svg')).to.be.lessThan(at('<table>'));
@@ -124,7 +176,10 @@ describe('HTML report renderer', () => {
     expect(count(svg, /<circle\b/g)).to.equal(2 * 3);
     expect(svg).to.contain('>100%<').and.to.contain('>0%<');
     // The 125% rate stretches the scale past 100%, not off the chart.
-    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="\d+" text-anchor="middle" class="tick">(\d+)%<\/text>/g)].map((m) => ({ x: Number(m[1]), pct: Number(m[2]) }));
+    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="\d+" text-anchor="middle" class="tick">(\d+)%<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      pct: Number(m[2]),
+    }));
     expect(Math.max(...ticks.map((t) => t.pct))).to.be.at.least(125);
     // A dot sits where its rate falls on that scale.
     const zero = ticks.find((t) => t.pct === 0)!.x;

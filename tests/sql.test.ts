@@ -73,16 +73,18 @@ describe('lakehouse sql', function () {
   });
 
   it('data values reach the terminal and CSV escaped and formula-safe', () => {
-    const csv = lakehouse(['sql', '--lake', lake, '--format', 'csv', 'SELECT raw_line FROM quarantine.events UNION ALL SELECT search_query FROM silver.events WHERE search_query IS NOT NULL ORDER BY 1']);
+    const csv = lakehouse([
+      'sql',
+      '--lake',
+      lake,
+      '--format',
+      'csv',
+      'SELECT raw_line FROM quarantine.events UNION ALL SELECT search_query FROM silver.events WHERE search_query IS NOT NULL ORDER BY 1',
+    ]);
     expect(csv.status, csv.stderr).to.equal(0);
     expect(csv.stdout).to.not.include(ESC);
     expect(csv.stdout).to.not.include('\u202e');
-    expect(csv.stdout.split('\n')).to.deep.equal([
-      'raw_line',
-      `'=1+2\\x1b[31m\\u202e`,
-      `"'=HYPERLINK(""http://example.invalid"",""click"")\\x1b[2J"`,
-      '',
-    ]);
+    expect(csv.stdout.split('\n')).to.deep.equal(['raw_line', `'=1+2\\x1b[31m\\u202e`, `"'=HYPERLINK(""http://example.invalid"",""click"")\\x1b[2J"`, '']);
     const table = lakehouse(['sql', '--lake', lake, 'SELECT raw_line FROM quarantine.events']);
     expect(table.stdout).to.not.include(ESC);
     expect(table.stdout).to.include('=HYPERLINK("http://example.invalid","click")\\x1b[2J');
@@ -152,7 +154,18 @@ describe('lakehouse sql shell', function () {
     output.on('data', (d) => (out += d));
     errors.on('data', (d) => (err += d));
     const done = shell(await openSqlSession(lake), 'csv', { input, output, errors });
-    input.end(['SELECT count(*) AS n', 'FROM silver.events;', 'SELECT * FROM nowhere;', 'COPY silver.events TO \'/tmp/x.csv\';', 'SELECT 2 AS two;', '.exit', 'SELECT 3 AS never;', ''].join('\n'));
+    input.end(
+      [
+        'SELECT count(*) AS n',
+        'FROM silver.events;',
+        'SELECT * FROM nowhere;',
+        "COPY silver.events TO '/tmp/x.csv';",
+        'SELECT 2 AS two;',
+        '.exit',
+        'SELECT 3 AS never;',
+        '',
+      ].join('\n'),
+    );
     expect(await done).to.equal(0);
     expect(out).to.include('n\n2\n');
     expect(out).to.include('two\n2\n');

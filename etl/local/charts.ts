@@ -146,8 +146,12 @@ export function columnChart(
       `<rect x="${(cx - barW / 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${options.color ?? PALETTE[0]}">` +
         `<title>${escapeHtml(`${c.group ? `${c.group} ` : ''}${c.label}: ${format(c.value)}`)}</title></rect>`,
     );
-    if (columns.length <= 24) parts.push(`<text x="${cx.toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" class="value">${escapeHtml((options.short ?? compactNumber)(c.value))}</text>`);
-    if (i % everyNth === 0) parts.push(`<text x="${cx.toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${escapeHtml(c.label)}</text>`);
+    if (columns.length <= 24)
+      parts.push(
+        `<text x="${cx.toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" class="value">${escapeHtml((options.short ?? compactNumber)(c.value))}</text>`,
+      );
+    if (i % everyNth === 0)
+      parts.push(`<text x="${cx.toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${escapeHtml(c.label)}</text>`);
     if (c.group !== undefined && (i === 0 || columns[i - 1].group !== c.group)) {
       parts.push(`<text x="${(left + band * i + 2).toFixed(1)}" y="${height - 6}" class="tick">${escapeHtml(c.group)}</text>`);
     }

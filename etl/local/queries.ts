@@ -117,7 +117,10 @@ async function runReadOnly(connection: DuckDBConnection, sql: string): Promise<R
 }
 
 /** Up to `perReason` quarantined lines per reason, most recent batch first, for the report. */
-export async function quarantineSamples(lake: string, perReason = 3): Promise<Array<{ reason: string; detail: string | null; rawLine: string | null; sourceFile: string }>> {
+export async function quarantineSamples(
+  lake: string,
+  perReason = 3,
+): Promise<Array<{ reason: string; detail: string | null; rawLine: string | null; sourceFile: string }>> {
   return withLake(lake, async (connection) => {
     const { rows } = await readAll(
       connection,
@@ -125,7 +128,12 @@ export async function quarantineSamples(lake: string, perReason = 3): Promise<Ar
         'QUALIFY row_number() OVER (PARTITION BY reason ORDER BY ingested_at DESC, source_file, raw_line) <= ' +
         `${Math.max(1, Math.floor(perReason))} ORDER BY reason, source_file, raw_line`,
     );
-    return rows.map((r) => ({ reason: String(r.reason), detail: r.detail as string | null, rawLine: r.raw_line as string | null, sourceFile: String(r.source_file) }));
+    return rows.map((r) => ({
+      reason: String(r.reason),
+      detail: r.detail as string | null,
+      rawLine: r.raw_line as string | null,
+      sourceFile: String(r.source_file),
+    }));
   });
 }
 

@@ -90,7 +90,11 @@ type Row = Record<string, unknown>;
 const EVENT_TYPE_COUNTS = ['page_views', 'add_to_carts', 'remove_from_carts', 'purchases', 'searches'];
 const num = (v: unknown) => asNumber(v) ?? 0;
 /** `view_to_cart_rate` -> `view → cart`; `unique_users` -> `unique users`. */
-export const humanise = (column: string) => column.replace(/_rate$/, '').replace(/_to_/g, ' → ').replace(/_/g, ' ');
+export const humanise = (column: string) =>
+  column
+    .replace(/_rate$/, '')
+    .replace(/_to_/g, ' → ')
+    .replace(/_/g, ' ');
 const hourLabel = (v: unknown) => `${String(num(v)).padStart(2, '0')}:00`;
 
 interface ChartRule {
@@ -102,7 +106,9 @@ interface ChartRule {
 
 /** Label of a row from its identifying text columns, e.g. `p_1001 · electronics`. */
 function rowLabel(q: ReportQuery, row: Row, except: readonly string[] = []): string {
-  const labels = q.columns.filter((c, i) => !except.includes(c) && ['text', 'label'].includes(columnKind(c, q.columnTypes?.[i] ?? (typeof row[c] === 'string' ? 'VARCHAR' : 'DOUBLE'))));
+  const labels = q.columns.filter(
+    (c, i) => !except.includes(c) && ['text', 'label'].includes(columnKind(c, q.columnTypes?.[i] ?? (typeof row[c] === 'string' ? 'VARCHAR' : 'DOUBLE'))),
+  );
   return labels.map((c) => String(row[c] ?? '')).join(' · ') || 'row';
 }
 
@@ -129,7 +135,11 @@ const CHART_RULES: readonly ChartRule[] = [
     // Revenue by hour: columns in time order, dates under their first hour.
     fits: (columns) => columns.includes('revenue') && columns.includes('event_hour'),
     draw(q, title) {
-      const columns: Column[] = q.rows.map((r) => ({ label: hourLabel(r.event_hour), group: r.event_date === undefined ? undefined : String(r.event_date), value: num(r.revenue) }));
+      const columns: Column[] = q.rows.map((r) => ({
+        label: hourLabel(r.event_hour),
+        group: r.event_date === undefined ? undefined : String(r.event_date),
+        value: num(r.revenue),
+      }));
       return {
         svg: columnChart(title, columns, formatMoney, { short: compactNumber }),
         caption: 'Purchase revenue per UTC hour (event time); hover a column for the exact amount.',
@@ -145,7 +155,10 @@ const CHART_RULES: readonly ChartRule[] = [
         values: EVENT_TYPE_COUNTS.map((c) => num(r[c])),
         heading: i === 0 || q.rows[i - 1].event_date !== r.event_date ? String(r.event_date ?? '') : undefined,
       }));
-      return { svg: barChart(title, EVENT_TYPE_COUNTS.map(humanise), bars, formatCount), caption: 'Events per category and day, split by event type; searches carry no category.' };
+      return {
+        svg: barChart(title, EVENT_TYPE_COUNTS.map(humanise), bars, formatCount),
+        caption: 'Events per category and day, split by event type; searches carry no category.',
+      };
     },
   },
   {
@@ -162,18 +175,26 @@ const CHART_RULES: readonly ChartRule[] = [
     draw(q, title) {
       const measures = q.columns.filter((c) => ['unique_users', 'unique_sessions', 'events'].includes(c));
       const panels = measures.map((m) => ({ title: humanise(m), columns: q.rows.map((r) => ({ label: String(r.event_date ?? ''), value: num(r[m]) })) }));
-      return { svg: smallMultiples(title, panels, formatCount), caption: 'Per day; each panel has its own scale, so the three are not compared by bar height.' };
+      return {
+        svg: smallMultiples(title, panels, formatCount),
+        caption: 'Per day; each panel has its own scale, so the three are not compared by bar height.',
+      };
     },
   },
 ];
 
 /** Any other result: bars of its first measure per row (the top 10 products fall here). */
 function fallbackChart(q: ReportQuery, title: string): { svg: string; caption: string } {
-  const measure = q.columns.find((c, i) => ['count', 'money', 'decimal', 'number'].includes(columnKind(c, q.columnTypes?.[i] ?? (typeof q.rows[0]?.[c] === 'number' ? 'DOUBLE' : 'VARCHAR'))));
+  const measure = q.columns.find((c, i) =>
+    ['count', 'money', 'decimal', 'number'].includes(columnKind(c, q.columnTypes?.[i] ?? (typeof q.rows[0]?.[c] === 'number' ? 'DOUBLE' : 'VARCHAR'))),
+  );
   if (measure === undefined) return { svg: messageChart(title, 'No numeric column to chart.'), caption: '' };
   const format = (v: number) => formatValue(v, columnKind(measure, q.columnTypes?.[q.columns.indexOf(measure)] ?? 'DOUBLE'));
   const bars = q.rows.map((r) => ({ label: rowLabel(q, r, [measure]), values: [num(r[measure])] }));
-  return { svg: barChart(title, [humanise(measure)], bars, format), caption: `${humanise(measure)[0].toUpperCase()}${humanise(measure).slice(1)} per row, in the query's order.` };
+  return {
+    svg: barChart(title, [humanise(measure)], bars, format),
+    caption: `${humanise(measure)[0].toUpperCase()}${humanise(measure).slice(1)} per row, in the query's order.`,
+  };
 }
 
 /** The chart of one query result (always exactly one <svg>) and how to read it. */
@@ -218,7 +239,9 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 }
 
 function queryTable(q: ReportQuery): string {
-  const kinds = q.columns.map((c, i) => columnKind(c, q.columnTypes?.[i] ?? (q.rows.some((r) => typeof r[c] === 'number' || typeof r[c] === 'bigint') ? 'DOUBLE' : 'VARCHAR')));
+  const kinds = q.columns.map((c, i) =>
+    columnKind(c, q.columnTypes?.[i] ?? (q.rows.some((r) => typeof r[c] === 'number' || typeof r[c] === 'bigint') ? 'DOUBLE' : 'VARCHAR')),
+  );
   const rows = q.rows.slice(0, MAX_TABLE_ROWS).map((r) => q.columns.map((c, i) => formatValue(r[c], kinds[i], q.columnTypes?.[i])));
   const numeric = new Set(kinds.map((k, i) => (['count', 'rate', 'money', 'decimal', 'number'].includes(k) ? i : -1)).filter((i) => i >= 0));
   const more = q.rows.length > MAX_TABLE_ROWS ? `<p class="muted">First ${MAX_TABLE_ROWS} of ${formatCount(q.rows.length)} rows.</p>` : '';
@@ -231,7 +254,7 @@ function header(input: ReportInput, passed: boolean): string[] {
   const observed = counts(['observed']);
   const verdict = passed
     ? `Every line is accounted for and all checks passed (${counts(['pass'])} pass, ${counts(['no-data'])} without data${observed ? `, ${observed} observation${observed === 1 ? '' : 's'} reported` : ''}).`
-    : `Something FAILED: ${counts(['fail', 'error'])} check(s) failed${reconciled ? '' : ', and the engine\'s figures differ from what the generator injected'}. See below.`;
+    : `Something FAILED: ${counts(['fail', 'error'])} check(s) failed${reconciled ? '' : ", and the engine's figures differ from what the generator injected"}. See below.`;
   return [
     `<h1>${escapeHtml(input.title)}</h1>`,
     `<p class="muted">Generated ${escapeHtml(input.generatedAt.toISOString())}</p>`,
@@ -254,7 +277,9 @@ function answers(queries: readonly ReportQuery[]): string[] {
 
 function accounting(input: ReportInput): string[] {
   const out = ['<h2>Is every line accounted for?</h2>'];
-  out.push('<p class="caption">What the generator injected, against what the engine counted. Lines read = events kept + duplicates dropped + lines quarantined.</p>');
+  out.push(
+    '<p class="caption">What the generator injected, against what the engine counted. Lines read = events kept + duplicates dropped + lines quarantined.</p>',
+  );
   out.push(
     table(
       ['Figure', 'Injected by the generator', 'Counted by the engine', 'Match'],
@@ -273,11 +298,14 @@ function accounting(input: ReportInput): string[] {
     const samples = input.quarantineSamples.filter((s) => s.reason === reason);
     const shown = samples
       .map((s) => {
-        const line = s.rawLine === null ? '(no line: the whole file)' : s.rawLine.length > SAMPLE_LINE_CHARS ? `${s.rawLine.slice(0, SAMPLE_LINE_CHARS)}…` : s.rawLine;
+        const line =
+          s.rawLine === null ? '(no line: the whole file)' : s.rawLine.length > SAMPLE_LINE_CHARS ? `${s.rawLine.slice(0, SAMPLE_LINE_CHARS)}…` : s.rawLine;
         return `<div><code class="sample">${escapeHtml(line)}</code><br><span class="muted">${escapeHtml([s.detail, s.sourceFile].filter((x) => x).join(' · '))}</span></div>`;
       })
       .join('');
-    out.push(`<tr><td>${escapeHtml(reason)}</td><td class="num">${escapeHtml(formatCount(n))}</td><td class="samples">${shown || '<span class="muted">no sample</span>'}</td></tr>`);
+    out.push(
+      `<tr><td>${escapeHtml(reason)}</td><td class="num">${escapeHtml(formatCount(n))}</td><td class="samples">${shown || '<span class="muted">no sample</span>'}</td></tr>`,
+    );
   }
   out.push('</table>');
   return out;
@@ -300,9 +328,17 @@ function checksSection(checks: readonly CheckResult[]): string[] {
   const invariants = checks.filter((c) => c.kind !== 'observation');
   const out = ['<h2>Checks</h2>'];
   if (observations.length > 0) {
-    out.push('<h3>Data observations</h3>', '<p class="caption">Figures about the data itself; they are reported, never a failure.</p>', checksTable(observations));
+    out.push(
+      '<h3>Data observations</h3>',
+      '<p class="caption">Figures about the data itself; they are reported, never a failure.</p>',
+      checksTable(observations),
+    );
   }
-  out.push('<h3>Pipeline invariants</h3>', '<p class="caption">Each must hold after every run; one that does not fails the run (and a deployment).</p>', checksTable(invariants));
+  out.push(
+    '<h3>Pipeline invariants</h3>',
+    '<p class="caption">Each must hold after every run; one that does not fails the run (and a deployment).</p>',
+    checksTable(invariants),
+  );
   return out;
 }
 
@@ -310,13 +346,28 @@ function runDetails(input: ReportInput): string[] {
   const totalSeconds = Object.values(input.stepSeconds).reduce((a, b) => a + b, 0);
   return [
     '<h2>Run details</h2>',
-    table(['Setting', 'Value'], input.settings.map(([k, v]) => [k, v])),
+    table(
+      ['Setting', 'Value'],
+      input.settings.map(([k, v]) => [k, v]),
+    ),
     '<h3>Rows per table</h3>',
-    table(['Table', 'Rows'], Object.entries(input.rowCounts).map(([k, v]) => [k, formatCount(v)]), new Set([1])),
+    table(
+      ['Table', 'Rows'],
+      Object.entries(input.rowCounts).map(([k, v]) => [k, formatCount(v)]),
+      new Set([1]),
+    ),
     '<h3>Batches (one 5-minute file each)</h3>',
     table(
       ['#', 'File', 'Lines read', 'Silver rows added', 'Duplicates dropped', 'Quarantined', 'Time'],
-      input.batches.map((b) => [String(b.index), b.file, formatCount(b.linesRead), formatCount(b.silverRowsAdded), formatCount(b.duplicatesDropped), formatCount(b.recordsQuarantined), formatSeconds(b.seconds)]),
+      input.batches.map((b) => [
+        String(b.index),
+        b.file,
+        formatCount(b.linesRead),
+        formatCount(b.silverRowsAdded),
+        formatCount(b.duplicatesDropped),
+        formatCount(b.recordsQuarantined),
+        formatSeconds(b.seconds),
+      ]),
       new Set([0, 2, 3, 4, 5, 6]),
     ),
     '<h3>Time per step (all batches)</h3>',
