@@ -352,6 +352,25 @@ describe('local engine hardening: reading source files', () => {
     expect(String(views.files[1].read_error)).to.contain('1000 bytes');
   });
 
+  it('quarantines past a bound with its own reason, the raw bytes recoverable, and processes the rest of the batch', async () => {
+    const source = tempDir('bounds');
+    const lake = tempDir('boundslake');
+    const invalid = Buffer.concat([Buffer.from(eventLine({ user_id: 'u_' })), Buffer.from([0xff])]);
+    writeSource(source, A, gz(eventLine({ user_id: 'u_ok' }), '\n', eventLine({ user_id: `u_${'x'.repeat(300)}` }), '\n', invalid, '\n'));
+    writeSource(source, B, gz(`${eventLine({ user_id: 'u_big' })}\n`.repeat(50)));
+    const s = await runIncremental({ source, lake, maxLineBytes: 300, maxFileBytes: 4000 });
+    expect(s).to.include({ batchFiles: 2, linesRead: 3, silverRowsAdded: 1, tooLargeFiles: 1 });
+    expect(s.quarantinedByReason).to.deep.equal({ bad_encoding: 1, line_too_long: 1, file_too_large: 1 });
+    const duck = await openDuck();
+    try {
+      await registerLakeViews(duck.connection, lake);
+      const [row] = await queryRows(duck.connection, `SELECT raw_line FROM ${localTableName(quarantineEvents)} WHERE reason = 'bad_encoding'`);
+      expect(Buffer.from(String(row.raw_line), 'base64').equals(invalid)).to.equal(true);
+    } finally {
+      duck.close();
+    }
+  });
+
   it('a corrupt file keeps none of the lines read before the error', async () => {
     const whole = gz(`${eventLine()}\n`.repeat(5000));
     const views = await batchViews({ [A]: whole.subarray(0, Math.floor(whole.length * 0.8)), [B]: gz('fine\n') });
@@ -445,6 +464,7 @@ describe('local engine hardening: source entries and batches', () => {
     expect(first.status, first.stdout + first.stderr).to.equal(0);
     const { s, counts } = JSON.parse(first.stdout.trim().split('\n').pop()!) as { s: Record<string, unknown>; counts: Record<string, number> };
     expect(s).to.include({ batchFiles: 2, silverRowsAdded: 1, unreadableFiles: 1 });
+    expect(s.quarantinedByReason).to.deep.equal({ unreadable_file: 1 });
     expect(s.skipped).to.deep.equal([{ key: `${path.dirname(keyAt('2025-11-19T18:05:00Z'))}/`, reason: 'folder cannot be read: permission denied' }]);
     expect(counts['bronze.file_ledger']).to.equal(2);
     expect(counts['silver.events']).to.equal(1);
