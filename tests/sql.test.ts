@@ -9,7 +9,7 @@ import * as path from 'path';
 import { PassThrough } from 'stream';
 import { shell } from '../cli/sql';
 import { LAKE_TABLES } from '../etl/schema';
-import { openSqlSession, runSql, sqlTableNames } from '../etl/local/queries';
+import { openSqlSession, quarantineSamples, runSql, sqlTableNames } from '../etl/local/queries';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
 
 const BIN = path.join(__dirname, '..', 'bin', 'lakehouse.js');
@@ -173,5 +173,28 @@ describe('lakehouse sql shell', function () {
     expect(err.trim().split('\n')).to.have.length(2);
     expect(err).to.match(/^error: .*nowhere/m);
     expect(err).to.match(/^error: expected a read-only statement .*got COPY/m);
+  });
+});
+
+describe('quarantine samples for the report', function () {
+  this.timeout(120_000);
+
+  it('picks lines with different failing fields first, exactly as read', async () => {
+    const source = tempDir('samples-src');
+    const lake = path.join(tempDir('samples-lake'), 'lake');
+    const noUser = eventLine({ user_id: undefined });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [
+      noUser,
+      eventLine({ user_id: undefined, session_id: 's_2' }),
+      eventLine({ session_id: undefined }),
+      eventLine(),
+      'not json',
+    ]);
+    expect(lakehouse(['run', '--source', source, '--lake', lake]).status).to.equal(0);
+    const samples = await quarantineSamples(lake, 2);
+    const missing = samples.filter((x) => x.reason === 'missing_field');
+    expect(missing.map((x) => x.detail).sort()).to.deep.equal(['session_id', 'user_id']);
+    expect(samples.filter((x) => x.reason === 'malformed_json').map((x) => x.rawLine)).to.deep.equal(['not json']);
+    expect(missing.every((x) => x.sourceFile === keyAt('2025-11-19T17:55:00Z'))).to.equal(true);
   });
 });

@@ -116,7 +116,7 @@ async function runReadOnly(connection: DuckDBConnection, sql: string): Promise<R
   }
 }
 
-/** Up to `perReason` quarantined lines per reason, most recent batch first, for the report. */
+/** Up to `perReason` quarantined lines per reason, for the report: as many different failing fields as possible. */
 export async function quarantineSamples(
   lake: string,
   perReason = 3,
@@ -124,9 +124,12 @@ export async function quarantineSamples(
   return withLake(lake, async (connection) => {
     const { rows } = await readAll(
       connection,
-      `SELECT reason, detail, raw_line, source_file FROM ${localTableName(quarantineEvents)} ` +
-        'QUALIFY row_number() OVER (PARTITION BY reason ORDER BY ingested_at DESC, source_file, raw_line) <= ' +
-        `${Math.max(1, Math.floor(perReason))} ORDER BY reason, source_file, raw_line`,
+      // One line of each distinct detail (the failing field) first, so the samples show the variety.
+      'SELECT reason, detail, raw_line, source_file FROM (' +
+        'SELECT *, row_number() OVER (PARTITION BY reason, detail ORDER BY source_file, raw_line) AS nth_of_detail ' +
+        `FROM ${localTableName(quarantineEvents)}) ` +
+        'QUALIFY row_number() OVER (PARTITION BY reason ORDER BY nth_of_detail, detail, source_file, raw_line) <= ' +
+        `${Math.max(1, Math.floor(perReason))} ORDER BY reason, detail, source_file, raw_line`,
     );
     return rows.map((r) => ({
       reason: String(r.reason),
