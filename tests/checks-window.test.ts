@@ -5,7 +5,7 @@
  * clock and never fails a run on an observation.
  */
 import { expect } from 'chai';
-import { checkInputs, runValidation, RunDeps } from '../components/athena-validation-provider';
+import { AthenaSender, checkInputs, defaultRunDeps, runValidation } from '../components/athena-validation-provider';
 import { renderChecksForAthena } from '../components/athena-validation';
 import {
   CHECKS,
@@ -121,12 +121,8 @@ describe('Athena validation provider and the window', () => {
   }
 
   const clock = Date.parse('2025-11-19T10:00:00Z');
-  const deps = (client: unknown): RunDeps => ({
-    createClient: () => client as RunDeps extends { createClient: (r: string) => infer C } ? C : never,
-    sleep: async () => undefined,
-    now: () => clock,
-    random: () => 0.5,
-  });
+  const deps = (client: unknown) =>
+    defaultRunDeps({ createClient: () => client as AthenaSender, sleep: async () => undefined, now: () => clock, random: () => 0.5 });
 
   it('renders the window ending on the day it runs into every query, and reports observations without failing', async () => {
     const checks = renderChecksForAthena(

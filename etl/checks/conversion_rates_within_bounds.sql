@@ -32,8 +32,8 @@ SELECT
     + (CASE WHEN cart_to_purchase NOT BETWEEN 0 AND 1 THEN 1 ELSE 0 END)
     + (CASE WHEN view_to_purchase NOT BETWEEN 0 AND 1 THEN 1 ELSE 0 END) AS BIGINT) AS failures,
   CAST(COALESCE(views + carts + purchases, 0) AS BIGINT) AS rows_checked,
-  'view_to_cart=' || COALESCE(CAST(CAST(view_to_cart AS DECIMAL(18, 4)) AS VARCHAR), 'n/a')
-    || ' cart_to_purchase=' || COALESCE(CAST(CAST(cart_to_purchase AS DECIMAL(18, 4)) AS VARCHAR), 'n/a')
-    || ' view_to_purchase=' || COALESCE(CAST(CAST(view_to_purchase AS DECIMAL(18, 4)) AS VARCHAR), 'n/a')
-    || ' products with a rate above 1: ' || CAST(CAST(COALESCE(products_above_one, 0) AS BIGINT) AS VARCHAR) AS observed
+  'view_to_cart=' || COALESCE(CAST(CAST(view_to_cart AS DECIMAL(18, 4)) AS VARCHAR(64)), 'n/a')
+    || ' cart_to_purchase=' || COALESCE(CAST(CAST(cart_to_purchase AS DECIMAL(18, 4)) AS VARCHAR(64)), 'n/a')
+    || ' view_to_purchase=' || COALESCE(CAST(CAST(view_to_purchase AS DECIMAL(18, 4)) AS VARCHAR(64)), 'n/a')
+    || ' products with a rate above 1: ' || CAST(CAST(COALESCE(products_above_one, 0) AS BIGINT) AS VARCHAR(64)) AS observed
 FROM r

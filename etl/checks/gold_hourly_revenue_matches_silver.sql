@@ -22,9 +22,9 @@ d AS (SELECT event_date FROM s UNION SELECT event_date FROM g)
 SELECT
   CAST(COALESCE(SUM(CASE WHEN s.event_date IS NULL OR g.event_date IS NULL OR s.revenue <> g.revenue OR s.purchases <> g.purchases OR s.units <> g.units THEN 1 ELSE 0 END), 0) AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  'dates=' || CAST(COUNT(*) AS VARCHAR)
-    || ' gold hourly_revenue revenue=' || CAST(CAST(COALESCE(SUM(g.revenue), 0) AS BIGINT) AS VARCHAR)
-    || ' silver=' || CAST(CAST(COALESCE(SUM(s.revenue), 0) AS BIGINT) AS VARCHAR) AS observed
+  'dates=' || CAST(COUNT(*) AS VARCHAR(64))
+    || ' gold hourly_revenue revenue=' || CAST(COALESCE(SUM(g.revenue), 0) AS VARCHAR(64))
+    || ' silver=' || CAST(COALESCE(SUM(s.revenue), 0) AS VARCHAR(64)) AS observed
 FROM d
 LEFT JOIN s ON s.event_date = d.event_date
 LEFT JOIN g ON g.event_date = d.event_date

@@ -22,9 +22,9 @@ d AS (SELECT event_date FROM s UNION SELECT event_date FROM g)
 SELECT
   CAST(COALESCE(SUM(CASE WHEN s.event_date IS NULL OR g.event_date IS NULL OR s.views <> g.views OR s.add_to_carts <> g.add_to_carts OR s.purchases <> g.purchases THEN 1 ELSE 0 END), 0) AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  'dates=' || CAST(COUNT(*) AS VARCHAR)
-    || ' gold product_funnel views=' || CAST(CAST(COALESCE(SUM(g.views), 0) AS BIGINT) AS VARCHAR)
-    || ' silver=' || CAST(CAST(COALESCE(SUM(s.views), 0) AS BIGINT) AS VARCHAR) AS observed
+  'dates=' || CAST(COUNT(*) AS VARCHAR(64))
+    || ' gold product_funnel views=' || CAST(CAST(COALESCE(SUM(g.views), 0) AS BIGINT) AS VARCHAR(64))
+    || ' silver=' || CAST(CAST(COALESCE(SUM(s.views), 0) AS BIGINT) AS VARCHAR(64)) AS observed
 FROM d
 LEFT JOIN s ON s.event_date = d.event_date
 LEFT JOIN g ON g.event_date = d.event_date

@@ -14,7 +14,7 @@ WITH l AS (
 SELECT
   quarantined AS failures,
   lines_read AS rows_checked,
-  'quarantined=' || CAST(quarantined AS VARCHAR) || ' of lines_read=' || CAST(lines_read AS VARCHAR)
-    || ' (' || COALESCE(CAST(CAST(100 * CAST(quarantined AS DOUBLE) / NULLIF(CAST(lines_read AS DOUBLE), 0) AS DECIMAL(9, 2)) AS VARCHAR), 'n/a') || '%)'
-    || ' duplicates=' || CAST(duplicates AS VARCHAR) AS observed
+  'quarantined=' || CAST(quarantined AS VARCHAR(64)) || ' of lines_read=' || CAST(lines_read AS VARCHAR(64))
+    || ' (' || COALESCE(CAST(CAST(100 * CAST(quarantined AS DOUBLE) / NULLIF(CAST(lines_read AS DOUBLE), 0) AS DECIMAL(9, 2)) AS VARCHAR(64)), 'n/a') || '%)'
+    || ' duplicates=' || CAST(duplicates AS VARCHAR(64)) AS observed
 FROM l

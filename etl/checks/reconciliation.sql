@@ -70,10 +70,10 @@ SELECT
     OR (silver_fully_read = 1 AND silver_actual <> silver_rows_added)
     THEN 1 ELSE 0 END), 0) AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  'files=' || CAST(COUNT(*) AS VARCHAR)
-    || ' lines_read=' || CAST(CAST(COALESCE(SUM(lines_read), 0) AS BIGINT) AS VARCHAR)
-    || ' silver=' || CAST(CAST(COALESCE(SUM(silver_actual), 0) AS BIGINT) AS VARCHAR)
-    || ' duplicates=' || CAST(CAST(COALESCE(SUM(duplicates_dropped), 0) AS BIGINT) AS VARCHAR)
-    || ' quarantined=' || CAST(CAST(COALESCE(SUM(quarantine_actual), 0) AS BIGINT) AS VARCHAR)
-    || ' files_checked_one_way=' || CAST(CAST(COALESCE(SUM(CASE WHEN silver_fully_read = 0 AND silver_rows_added > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS VARCHAR) AS observed
+  'files=' || CAST(COUNT(*) AS VARCHAR(64))
+    || ' lines_read=' || CAST(CAST(COALESCE(SUM(lines_read), 0) AS BIGINT) AS VARCHAR(64))
+    || ' silver=' || CAST(CAST(COALESCE(SUM(silver_actual), 0) AS BIGINT) AS VARCHAR(64))
+    || ' duplicates=' || CAST(CAST(COALESCE(SUM(duplicates_dropped), 0) AS BIGINT) AS VARCHAR(64))
+    || ' quarantined=' || CAST(CAST(COALESCE(SUM(quarantine_actual), 0) AS BIGINT) AS VARCHAR(64))
+    || ' files_checked_one_way=' || CAST(CAST(COALESCE(SUM(CASE WHEN silver_fully_read = 0 AND silver_rows_added > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS VARCHAR(64)) AS observed
 FROM per_file

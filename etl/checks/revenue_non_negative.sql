@@ -8,5 +8,5 @@ WITH v AS (
 SELECT
   CAST(COALESCE(SUM(CASE WHEN revenue < 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  'min revenue=' || COALESCE(CAST(MIN(revenue) AS VARCHAR), 'n/a') AS observed
+  'min revenue=' || COALESCE(CAST(MIN(revenue) AS VARCHAR(64)), 'n/a') AS observed
 FROM v

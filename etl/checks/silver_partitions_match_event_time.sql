@@ -4,5 +4,5 @@
 SELECT
   CAST(COALESCE(SUM(CASE WHEN CAST(event_ts AS DATE) <> event_date OR hour(event_ts) <> event_hour THEN 1 ELSE 0 END), 0) AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  'rows=' || CAST(COUNT(*) AS VARCHAR) AS observed
+  'rows=' || CAST(COUNT(*) AS VARCHAR(64)) AS observed
 FROM {{silver.events}} WHERE {{window.event_dates}}

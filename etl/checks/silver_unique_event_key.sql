@@ -7,7 +7,7 @@
 SELECT
   CAST(COALESCE(SUM(n - 1), 0) AS BIGINT) AS failures,
   CAST(COALESCE(SUM(n), 0) AS BIGINT) AS rows_checked,
-  'keys=' || CAST(COUNT(*) AS VARCHAR) || ' extra copies=' || CAST(CAST(COALESCE(SUM(n - 1), 0) AS BIGINT) AS VARCHAR) AS observed
+  'keys=' || CAST(COUNT(*) AS VARCHAR(64)) || ' extra copies=' || CAST(CAST(COALESCE(SUM(n - 1), 0) AS BIGINT) AS VARCHAR(64)) AS observed
 FROM (
   SELECT event_key, COUNT(*) AS n
   FROM {{silver.events}} WHERE {{window.event_dates}}

@@ -6,7 +6,7 @@
 SELECT
   CAST(0 AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  CAST(COUNT(*) AS VARCHAR) || ' rows' AS observed
+  CAST(COUNT(*) AS VARCHAR(64)) || ' rows' AS observed
 FROM (
 {{query}}
 ) q

@@ -7,5 +7,5 @@
 SELECT
   CAST(0 AS BIGINT) AS failures,
   CAST(COUNT(*) AS BIGINT) AS rows_checked,
-  CAST(COUNT(*) AS VARCHAR) || ' row(s) read of at most 1 in the window' AS observed
+  CAST(COUNT(*) AS VARCHAR(64)) || ' row(s) read of at most 1 in the window' AS observed
 FROM (SELECT * FROM {{table}} WHERE {{table.window}} LIMIT 1) t
