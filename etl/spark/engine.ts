@@ -14,6 +14,8 @@ import * as path from 'path';
 import { manifest as defaultManifest, sqlPath } from '../manifest';
 import { tablesDocument } from '../schema';
 import { emptySummary, RunOptions, RunSummary } from '../local/engine';
+import { InputError } from '../local/errors';
+import { prepareLakeForRun } from '../local/lake';
 import { stagingDir } from '../local/paths';
 import { scanSource } from '../local/source';
 import { acquireLock, loadState, saveState } from '../local/state';
@@ -23,13 +25,17 @@ const LOCAL_RUN = path.join(__dirname, 'local_run.py');
 export const SETUP_COMMAND = 'npm run setup:spark';
 
 /** The Spark environment is missing: the message names the setup command (exit 2 in the CLI). */
-export class SparkUnavailableError extends Error {}
+export class SparkUnavailableError extends InputError {}
 
-/** The virtual environment's Python, or why the Spark engine cannot run here. */
+/**
+ * The virtual environment's Python, or why the Spark engine cannot run here. The environment is
+ * the project's .venv (made by the setup command), or the folder LAKEHOUSE_VENV names.
+ */
 export function sparkPython(): { python: string } | { problem: string } {
-  const python = path.join(ROOT, '.venv', 'bin', 'python');
-  if (!fs.existsSync(python)) return { problem: `no Python environment at ${path.join(ROOT, '.venv')}` };
-  if (!fs.existsSync(path.join(ROOT, '.venv', '.requirements.sha256'))) return { problem: `${path.join(ROOT, '.venv')} was not completed by the setup` };
+  const venv = process.env.LAKEHOUSE_VENV ?? path.join(ROOT, '.venv');
+  const python = path.join(venv, 'bin', 'python');
+  if (!fs.existsSync(python)) return { problem: `no Python environment at ${venv}` };
+  if (!fs.existsSync(path.join(venv, '.requirements.sha256'))) return { problem: `${venv} was not completed by the setup` };
   return { python };
 }
 
@@ -37,7 +43,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
   const env = sparkPython();
   if ('problem' in env) throw new SparkUnavailableError(`Spark engine unavailable (${env.problem}): run \`${SETUP_COMMAND}\` first`);
   const log = opts.log ?? (() => undefined);
-  fs.mkdirSync(opts.lake, { recursive: true });
+  prepareLakeForRun(opts.lake, opts.source);
   const release = acquireLock(opts.lake);
   const now = opts.now ?? new Date();
   const runId = `${now.toISOString().replace(/[-:.]/g, '')}-${process.pid}-spark`;

@@ -113,6 +113,9 @@ def resolved_options(argv, names):
 
 
 def spark_session(spec):
+    # The Python workers run this interpreter (the project's virtual environment), not whatever
+    # python3 comes first on PATH.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
 
     builder = (
