@@ -532,6 +532,11 @@ describe('local engine hardening: paths used literally', () => {
     expect(await silverUsers(path.join(parent, 'lake[1]'))).to.deep.equal([['u_bracket', '2025-11-19']]);
     expect(await silverUsers(path.join(parent, 'lake*'))).to.deep.equal([['u_bracket', '2025-11-19']]);
     expect((await tableRowCounts(path.join(parent, 'lake[1]')))['silver.events']).to.equal(1);
+    const unreadable = path.join(parent, 'back\\slash[1]');
+    const err = await failure(() => runIncremental({ source, lake: unreadable }));
+    expect(err).to.be.instanceOf(InputError);
+    expect(err.message).to.contain('cannot read a path holding both a backslash and one of * ? [');
+    expect(fs.existsSync(unreadable)).to.equal(false);
   });
 
   it('takes partition values from the table folders only: a lake under event_date=... or year=... folders works', async () => {

@@ -83,6 +83,7 @@ export function prepareLakeForRun(lake: string, source: string): void {
   if (lakeReal === sourceReal) throw new InputError(`lake '${lake}' is the source folder: give a separate folder for the lake`);
   if (isInside(lakeReal, sourceReal)) throw new InputError(`lake '${lake}' is inside the source folder '${source}': give a folder outside it`);
   if (isInside(sourceReal, lakeReal)) throw new InputError(`source '${source}' is inside the lake folder '${lake}': give a lake folder that does not contain the source`);
+  literalPath(path.resolve(lake)); // refuses, before anything is written, a path DuckDB cannot read literally
 
   let exists = true;
   try {
