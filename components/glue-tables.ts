@@ -10,16 +10,19 @@
  *   which is how Spark and DuckDB render an int partition value (`event_hour=5`).
  * - `year` keys of the source paths use a date projection with format yyyy from the lake's first
  *   year to NOW, so the projected range grows with time rather than spanning decades ahead.
- * - `padded` keys (month/day/hour/minute of the source paths) use the integer type with
+ * - `padded` keys (month/day/hour of the source paths) use the integer type with
  *   `digits`, which renders `month=03`. Athena documents the integer type for "partition columns
  *   whose possible values are interpretable as integers within a defined range"; the projection
  *   type is independent of the column type, so these stay STRING columns (as the schema types
  *   them) and `enum`/`injected` are not needed: enum would list 80 years x 12 x 31 x 24 x 60
  *   values by hand, and injected would force an equality filter on every key in every query.
+ * - The raw table's `minute` folders are not a catalog partition (etl/schema.ts `catalogPartition`):
+ *   each hour partition's location covers them, so a query without a filter projects
+ *   12 x 31 x 24 partitions per year instead of 60 times as many (over a million).
  */
 import * as pulumi from '@pulumi/pulumi';
 import type * as aws from '@pulumi/aws';
-import { catalogTable, locationUnder } from '../etl/catalog';
+import { catalogPartitionKeys, catalogTable, locationUnder } from '../etl/catalog';
 import { LAKE_START_YEAR, PartitionKeyDef, TableDef } from '../etl/schema';
 
 /** First day the date projection covers: the lake's first year (earlier events are quarantined). */
@@ -61,7 +64,7 @@ export function keyProjection(key: PartitionKeyDef): Record<string, string> {
  * key prefix of `event_hour=10`..`19`.
  */
 export function locationTemplate(table: TableDef, bucketUri: string): string {
-  const segments = table.partitionKeys.map((k) => `${k.name}=\${${k.name}}/`);
+  const segments = catalogPartitionKeys(table).map((k) => `${k.name}=\${${k.name}}/`);
   return `${locationUnder(bucketUri, catalogTable(table))}${segments.join('')}`;
 }
 
@@ -78,9 +81,10 @@ export function tableParameters(table: TableDef, bucketUri: string): Record<stri
   const storage = catalogTable(table).storage;
   const params: Record<string, string> = { EXTERNAL: 'TRUE', classification: storage.classification };
   if (storage.compressed) params.compressionType = 'gzip';
-  if (table.partitionKeys.length > 0) {
+  const keys = catalogPartitionKeys(table);
+  if (keys.length > 0) {
     params['projection.enabled'] = 'true';
-    for (const key of table.partitionKeys) Object.assign(params, keyProjection(key));
+    for (const key of keys) Object.assign(params, keyProjection(key));
     params['storage.location.template'] = locationTemplate(table, bucketUri);
   }
   return params;

@@ -7,7 +7,7 @@
  *   local lake, so what Trino is shown to read is what the Glue tables declare.
  * Athena-only table parameters (partition projection) stay in components/glue-tables.ts.
  */
-import { glueType, TableDef } from './schema';
+import { glueType, PartitionKeyDef, TableDef } from './schema';
 
 export interface CatalogColumn {
   readonly name: string;
@@ -33,7 +33,7 @@ export interface CatalogTable {
   readonly description: string;
   /** Data columns in file order. */
   readonly columns: readonly CatalogColumn[];
-  /** Hive-style partition keys in path order. */
+  /** Hive-style partition keys in path order (catalogPartitionKeys). */
   readonly partitionKeys: readonly CatalogColumn[];
   /** Location relative to the storage root, ending in `/` (Athena asks for the trailing slash). */
   readonly location: string;
@@ -67,6 +67,15 @@ function storageFormat(table: TableDef): StorageFormat {
   };
 }
 
+/**
+ * The partition keys a catalog declares: the schema's path levels down to the first one marked
+ * `catalogPartition: false` (deeper folders are read as part of the partition above them).
+ */
+export function catalogPartitionKeys(table: TableDef): PartitionKeyDef[] {
+  const end = table.partitionKeys.findIndex((k) => k.catalogPartition === false);
+  return table.partitionKeys.slice(0, end === -1 ? table.partitionKeys.length : end);
+}
+
 /** The neutral catalog description of a schema table. */
 export function catalogTable(table: TableDef): CatalogTable {
   const column = (c: TableDef['columns'][number]): CatalogColumn => ({ name: c.name, type: glueType(c.type), comment: c.description });
@@ -75,7 +84,7 @@ export function catalogTable(table: TableDef): CatalogTable {
     database: table.database,
     description: table.description,
     columns: table.columns.map(column),
-    partitionKeys: table.partitionKeys.map(column),
+    partitionKeys: catalogPartitionKeys(table).map(column),
     location: `${table.location}/`,
     storage: storageFormat(table),
   };

@@ -50,6 +50,12 @@ export const LAKE_START_YEAR = 2024;
 
 export interface PartitionKeyDef extends ColumnDef {
   readonly format: PartitionFormat;
+  /**
+   * false: a path level the catalog does not declare as a partition; Athena reads its folders
+   * as part of the partition above (a table's location covers its sub-folders).
+   * @default true
+   */
+  readonly catalogPartition?: boolean;
 }
 
 /** The medallion layer a table belongs to; `raw` is the source bucket as the generator wrote it. */
@@ -151,7 +157,9 @@ export const rawEvents: TableDef = {
   columns: landedFields('as written by the generator'),
   partitionKeys: [
     ...pathPartitions('the time the file was written'),
-    { ...col('minute', 'string', false, 'Minute (00-59) the file was written.'), format: { kind: 'padded', digits: 2, min: 0, max: 59 } },
+    // Not a catalog partition: projected with the four keys above, minute would make a query
+    // without a filter enumerate over a million partitions (12 x 31 x 24 x 60 per year).
+    { ...col('minute', 'string', false, 'Minute (00-59) the file was written.'), format: { kind: 'padded', digits: 2, min: 0, max: 59 }, catalogPartition: false },
   ],
 };
 

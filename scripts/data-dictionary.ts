@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseFlags, UsageError, type CommandSpec } from '../cli/args';
+import { catalogPartitionKeys } from '../etl/catalog';
 import { sqlTableNames } from '../etl/local/queries';
 import { PartitionFormat, TableDef, TABLES } from '../etl/schema';
 
@@ -65,7 +66,8 @@ function renderTable(table: TableDef): string[] {
     const source = column.sourceKey !== undefined ? ` (source key \`${column.sourceKey}\`)` : '';
     lines.push(`| \`${column.name}\` | ${column.type} | ${column.nullable ? 'yes' : 'no'} | ${cell(column.description + source)} |`);
   }
-  for (const key of table.partitionKeys) {
+  // Path levels below the catalog's partitions (the raw table's minute) are folders, not columns.
+  for (const key of catalogPartitionKeys(table)) {
     lines.push(`| \`${key.name}\` | ${key.type} | ${key.nullable ? 'yes' : 'no'} | Partition (${partitionFormat(key.format)}). ${cell(key.description)} |`);
   }
   lines.push('');

@@ -6,8 +6,8 @@
  */
 import { expect } from 'chai';
 import { catalogColumns, catalogTableArgs, keyProjection, locationTemplate, renderTemplate, serDeInfo, tableParameters } from '../components/glue-tables';
-import { catalogTable, trinoCreateTableSql, trinoType } from '../etl/catalog';
-import { allColumns, LAKE_START_YEAR, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
+import { catalogPartitionKeys, catalogTable, trinoCreateTableSql, trinoType } from '../etl/catalog';
+import { formatPartitionValue, LAKE_START_YEAR, LAKE_TABLES, PartitionKeyDef, partitionPath, rawEvents, TableDef, TABLES } from '../etl/schema';
 
 const BUCKET = 's3://capstone-analytics-jdoe-123456789012';
 
@@ -48,8 +48,8 @@ describe('components: Glue tables from the schema module', () => {
         const sd = args.storageDescriptor as { columns: Array<{ name: string; type: string }> };
         const keys = args.partitionKeys as Array<{ name: string; type: string }>;
         expect(sd.columns.map((c) => [c.name, c.type])).to.deep.equal(table.columns.map((c) => [c.name, c.type]));
-        expect(keys.map((c) => [c.name, c.type])).to.deep.equal(table.partitionKeys.map((c) => [c.name, c.type]));
-        expect(catalogColumns(table).map((c) => c.name)).to.deep.equal(allColumns(table).map((c) => c.name));
+        expect(keys.map((c) => [c.name, c.type])).to.deep.equal(catalogPartitionKeys(table).map((c) => [c.name, c.type]));
+        expect(catalogColumns(table).map((c) => c.name)).to.deep.equal([...table.columns, ...catalogPartitionKeys(table)].map((c) => c.name));
         expect(args.name).to.equal(table.name);
         expect(args.tableType).to.equal('EXTERNAL_TABLE');
         for (const c of [...sd.columns, ...keys] as Array<{ comment?: string }>) expect((c.comment ?? '').length).to.be.at.most(255);
@@ -60,7 +60,7 @@ describe('components: Glue tables from the schema module', () => {
         const projected = Object.keys(params)
           .filter((k) => /^projection\.[a-z_]+\.type$/.test(k))
           .map((k) => k.split('.')[1]);
-        expect(projected).to.deep.equal(table.partitionKeys.map((k) => k.name));
+        expect(projected).to.deep.equal(catalogPartitionKeys(table).map((k) => k.name));
       });
 
       it('renders the partition paths the ETL writes (partitionPath) for sample values', () => {
@@ -73,9 +73,15 @@ describe('components: Glue tables from the schema module', () => {
           for (const k of keys) {
             const v = samples(k)[i % samples(k).length];
             logical[k.name] = v;
-            projected[k.name] = athenaProjectedValue(params, k.name, v);
+            if (catalogPartitionKeys(table).includes(k)) projected[k.name] = athenaProjectedValue(params, k.name, v);
           }
-          expect(renderTemplate(template, projected)).to.equal(`${BUCKET}/${partitionPath(table, logical)}/`);
+          // The partition's folder: the path the ETL writes, down to the catalog's partition keys;
+          // deeper path levels (the raw table's minute) are folders inside it.
+          const rendered = renderTemplate(template, projected);
+          const catalogKeys = catalogPartitionKeys(table);
+          const folder = [table.location, ...catalogKeys.map((k) => `${k.name}=${formatPartitionValue(k, logical[k.name])}`)].join('/');
+          expect(rendered).to.equal(`${BUCKET}/${folder}/`);
+          expect(`${BUCKET}/${partitionPath(table, logical)}/`.startsWith(rendered)).to.equal(true);
         }
       });
     });
@@ -105,7 +111,7 @@ describe('components: Glue tables from the schema module', () => {
     expect(p['storage.location.template']).to.equal(`${BUCKET}/silver/events/event_date=\${event_date}/event_hour=\${event_hour}/`);
   });
 
-  it('raw table: OpenX JSON SerDe, malformed JSON ignored, event_timestamp mapped from the `timestamp` key, minute projection', () => {
+  it('raw table: OpenX JSON SerDe, malformed JSON ignored, event_timestamp mapped from the `timestamp` key, hour partitions', () => {
     const serde = serDeInfo(rawEvents);
     expect(serde.serializationLibrary).to.equal('org.openx.data.jsonserde.JsonSerDe');
     expect(serde.parameters).to.deep.equal({ 'ignore.malformed.json': 'true', 'mapping.event_timestamp': 'timestamp' });
@@ -119,14 +125,27 @@ describe('components: Glue tables from the schema module', () => {
       'projection.year.interval': '1',
       'projection.year.interval.unit': 'YEARS',
     });
-    expect(keyProjection(rawEvents.partitionKeys[4])).to.deep.equal({
-      'projection.minute.type': 'integer',
-      'projection.minute.range': '0,59',
-      'projection.minute.digits': '2',
-    });
-    expect(locationTemplate(rawEvents, 's3://b')).to.equal(
-      's3://b/events/year=${year}/month=${month}/day=${day}/hour=${hour}/minute=${minute}/',
-    );
+    // minute is a folder inside the hour partition, not a projected partition
+    expect(Object.keys(p).filter((k) => k.startsWith('projection.minute'))).to.deep.equal([]);
+    expect(locationTemplate(rawEvents, 's3://b')).to.equal('s3://b/events/year=${year}/month=${month}/day=${day}/hour=${hour}/');
+  });
+
+  it('no table projects a million partitions for a query without a filter, now or ten years on', () => {
+    const DAY_MS = 86_400_000;
+    const projectedPartitions = (params: Record<string, string>, key: string, now: Date): number => {
+      const [from, to] = params[`projection.${key}.range`].split(',');
+      if (params[`projection.${key}.type`] === 'integer') return Number(to) - Number(from) + 1;
+      expect(to).to.equal('NOW');
+      if (params[`projection.${key}.format`] === 'yyyy') return now.getUTCFullYear() - Number(from) + 1;
+      return Math.floor((now.getTime() - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+    };
+    for (const now of [new Date(), new Date(Date.now() + 3653 * DAY_MS)]) {
+      for (const table of TABLES) {
+        const params = tableParameters(table, BUCKET);
+        const total = catalogPartitionKeys(table).reduce((n, k) => n * projectedPartitions(params, k.name, now), 1);
+        expect(total, `${table.id} at ${now.toISOString().slice(0, 10)}`).to.be.below(1_000_000);
+      }
+    }
   });
 
   it('the template renderer refuses a placeholder without a value (so the comparison cannot pass by accident)', () => {

@@ -14,6 +14,7 @@ import { ConfigError, loadStackConfig } from '../components/config';
 import type { BucketProbe } from '../components/kept-buckets';
 import { codeVersion, etlCodeObjects } from '../components/etl-pipeline';
 import { deployLakehouse, Lakehouse, stackOutputs } from '../components/lakehouse-stack';
+import { catalogPartitionKeys } from '../etl/catalog';
 import { tablesDocument, TABLES } from '../etl/schema';
 import { makeFixture } from './helpers/lakehouse-fixtures';
 import { installMocks, MOCK_ACCOUNT_ID, MockOptions, MockRecorder, outputOf, RecordedResource } from './helpers/pulumi-mocks';
@@ -197,7 +198,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
       const cols = (r!.inputs.storageDescriptor.columns as Array<{ name: string; type: string }>).map((c) => `${c.name}:${c.type}`);
       expect(cols).to.deep.equal(t.columns.map((c) => `${c.name}:${c.type}`));
       const keys = (r!.inputs.partitionKeys as Array<{ name: string; type: string }>).map((c) => `${c.name}:${c.type}`);
-      expect(keys).to.deep.equal(t.partitionKeys.map((c) => `${c.name}:${c.type}`));
+      expect(keys).to.deep.equal(catalogPartitionKeys(t).map((c) => `${c.name}:${c.type}`));
     }
   });
 
