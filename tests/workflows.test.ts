@@ -65,8 +65,11 @@ function expectOidcThenPulumi(job: Job): Step {
   expect(Object.keys(creds.with ?? {})).to.not.include.members(['aws-access-key-id', 'aws-secret-access-key']);
   const pulumi = job.steps[pulumiAt];
   expect(versionOf(pulumi)).to.equal('v6');
-  // the stack is an input, never a literal name in the file
-  expect(String(pulumi.with?.['stack-name'])).to.match(/^\$\{\{.*(vars|inputs)\.[A-Za-z_]+.*\}\}$/);
+  // the stack is a variable or input; without one, the committed CI stack (Pulumi.ci.yaml: a
+  // normal account has no LabRole, so iamMode create), created on first use
+  expect(String(pulumi.with?.['stack-name'])).to.match(/^\$\{\{.*(vars|inputs)\.[A-Za-z_]+.*\|\| 'ci' \}\}$/);
+  expect(pulumi.with?.upsert).to.equal(true);
+  expect(parseYaml(fs.readFileSync(path.join(ROOT, 'Pulumi.ci.yaml'), 'utf8')).config['lakehouse:iamMode']).to.equal('create');
   // the policy pack the step runs is this repository's pack
   const pack = String(pulumi.with?.['policyPacks']);
   expect(fs.existsSync(path.join(ROOT, pack, 'PulumiPolicy.yaml')), `policy pack directory '${pack}'`).to.equal(true);
