@@ -371,11 +371,14 @@ describe('policy pack rules', () => {
       const fixture = makeFixture();
       const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`lakehouse:${k}`, v]));
       const mocks = await installMocks({ config: { 'lakehouse:studentId': 'jdoe-01', ...prefixed } });
-      deployLakehouse(loadStackConfig(new pulumi.Config(), pulumi.getStack()), {
+      await deployLakehouse(loadStackConfig(new pulumi.Config(), pulumi.getStack()), {
         region: 'us-west-2',
         projectName: 'lakehouse',
         stackName: 'dev',
+        // No bucket kept from an earlier destroy: nothing to ask S3.
+        bucketProbe: async () => 'absent',
         generatorCode: fixture.generatorCode,
+        starterCode: fixture.generatorCode,
         etlDir: fixture.etlDir,
         queries: fixture.queries,
         queriesFile: fixture.queriesFile,
