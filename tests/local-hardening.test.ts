@@ -216,6 +216,15 @@ describe('local engine hardening: the run lock', () => {
     // this very pid, but recorded with another start time: the pid was reused
     writeLock(lake, owner(process.pid, '1'));
     acquireLock(lake)();
+    // a stale lock whose remover died too: both are cleared; while a live run removes it, nobody else does
+    const deadPid = Number(exited.stdout.trim());
+    writeLock(lake, owner(deadPid));
+    fs.writeFileSync(`${lockFile(lake)}.break`, owner(deadPid));
+    acquireLock(lake)();
+    writeLock(lake, owner(deadPid));
+    fs.writeFileSync(`${lockFile(lake)}.break`, owner(process.pid));
+    expect(() => acquireLock(lake)).to.throw(InputError, /could not take the run lock/);
+    expect(fs.existsSync(lockFile(lake))).to.equal(true);
   });
 
   it('lets exactly one of several runs started at the same moment take it', async () => {

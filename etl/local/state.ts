@@ -124,7 +124,7 @@ export function acquireLock(lake: string): () => void {
       if (held === undefined) continue; // released in the meantime: try again
       const gone = held.owner !== undefined && ownerGone(held.owner);
       if (!gone) throw new InputError(`lake '${lake}' is locked by ${describeOwner(held.owner, held.text)}: wait for that run to end, or delete ${file} if it is certainly not running`);
-      breakStaleLock(file, held.text);
+      breakStaleLock(file, held.text, tmp);
     }
     throw new InputError(`lake '${lake}': could not take the run lock ${file} (other runs keep taking it): try again`);
   } finally {
@@ -175,18 +175,18 @@ export function ownerGone(owner: LockOwner): boolean {
 
 /**
  * Removes a stale lock, so that of several runs that found the same stale lock only one removes
- * it: the remover holds `run.lock.break` (exclusive create) and removes the lock only if it still
+ * it: the remover holds `run.lock.break` (taken like the lock) and removes the lock only if it still
  * has the content found stale (another run may have taken it over meanwhile).
  */
-function breakStaleLock(file: string, staleText: string): void {
+function breakStaleLock(file: string, staleText: string, ownIdentityFile: string): void {
   const breaker = `${file}.break`;
   try {
-    fs.writeFileSync(breaker, JSON.stringify({ host: os.hostname(), pid: process.pid }), { flag: 'wx' });
+    fs.linkSync(ownIdentityFile, breaker); // complete with this run's identity, or not there at all
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioInputError('cannot take the run lock', breaker, err, 'check the lake folder permissions');
     // Another run is removing it; a breaker left by a run that died is removed for the next attempt.
     const held = readLockFile(breaker);
-    if (held?.owner === undefined || ownerGone({ ...held.owner, token: '', since: '' })) fs.rmSync(breaker, { force: true });
+    if (held?.owner !== undefined && ownerGone(held.owner)) fs.rmSync(breaker, { force: true });
     return;
   }
   try {
