@@ -7,7 +7,7 @@
  *   local lake, so what Trino is shown to read is what the Glue tables declare.
  * Athena-only table parameters (partition projection) stay in components/glue-tables.ts.
  */
-import { glueType, PartitionKeyDef, TableDef } from './schema';
+import { duckDbType, glueType, LogicalType, PartitionKeyDef, TableDef } from './schema';
 
 export interface CatalogColumn {
   readonly name: string;
@@ -99,25 +99,30 @@ export function locationUnder(root: string, table: CatalogTable): string {
 // Trino
 // ---------------------------------------------------------------------------------------------
 
-/** Trino spelling of a Hive column type (the Hive connector stores it back as the same Hive type). */
+/** Trino spellings of the DuckDB types the schema's logical types map to (etl/schema.ts duckDbType). */
+const TRINO_OF_DUCKDB: Readonly<Record<string, string>> = {
+  VARCHAR: 'varchar',
+  INTEGER: 'integer',
+  BIGINT: 'bigint',
+  DOUBLE: 'double',
+  BOOLEAN: 'boolean',
+  DATE: 'date',
+  // Hive timestamps are read at millisecond precision by Trino's Hive connector and by Athena.
+  TIMESTAMP: 'timestamp(3)',
+};
+
+/** Trino spelling of a DuckDB type, or undefined when Trino has no such type (e.g. HUGEINT). */
+export function trinoTypeOfDuckDb(duckType: string): string | undefined {
+  const t = duckType.toUpperCase().replace(/\s+/g, '');
+  return /^DECIMAL\(\d+,\d+\)$/.test(t) ? t.toLowerCase() : TRINO_OF_DUCKDB[t];
+}
+
+/** Trino spelling of a Hive column type of the schema (the Hive connector stores it back as the same Hive type). */
 export function trinoType(hiveType: string): string {
-  switch (hiveType) {
-    case 'string':
-      return 'varchar';
-    case 'int':
-      return 'integer';
-    case 'timestamp':
-      // Hive timestamps are read at millisecond precision by Trino's Hive connector and by Athena.
-      return 'timestamp(3)';
-    case 'bigint':
-    case 'double':
-    case 'boolean':
-    case 'date':
-      return hiveType;
-    default:
-      if (/^decimal\(\d+,\d+\)$/.test(hiveType)) return hiveType;
-      throw new Error(`no Trino type for Hive type '${hiveType}': expected string, int, bigint, double, boolean, date, timestamp or decimal(p,s)`);
-  }
+  // Hive types of the catalog are the schema's logical types (glueType is their own spelling).
+  const trino = trinoTypeOfDuckDb(duckDbType(hiveType as LogicalType));
+  if (trino === undefined) throw new Error(`no Trino type for Hive type '${hiveType}': expected string, int, bigint, double, boolean, date, timestamp or decimal(p,s)`);
+  return trino;
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;

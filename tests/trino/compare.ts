@@ -3,16 +3,13 @@
  * same columns in the same order, the same types, the same rows in the same order and the same
  * values, decimals to their last digit.
  */
+import { trinoTypeOfDuckDb } from '../../etl/catalog';
 import type { QueryResult } from '../../etl/local/queries';
 import type { TrinoResult } from './client';
 
-/** Trino's spelling of a DuckDB type, or the DuckDB type marked as having none (e.g. HUGEINT). */
-export function trinoTypeOfDuckDb(duckType: string): string {
-  const t = duckType.toUpperCase().replace(/\s+/g, '');
-  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(t);
-  if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
-  const simple: Record<string, string> = { VARCHAR: 'varchar', BIGINT: 'bigint', INTEGER: 'integer', DOUBLE: 'double', BOOLEAN: 'boolean', DATE: 'date', TIMESTAMP: 'timestamp(3)' };
-  return simple[t] ?? `(DuckDB ${duckType}: no Trino equivalent)`;
+/** Trino's spelling of a DuckDB result type, or the DuckDB type marked as having none (e.g. HUGEINT). */
+function expectedTrinoType(duckType: string): string {
+  return trinoTypeOfDuckDb(duckType) ?? `(DuckDB ${duckType}: no Trino equivalent)`;
 }
 
 /** Trino types as compared: `varchar(n)` is a varchar. */
@@ -38,7 +35,7 @@ export function answerDifferences(trino: TrinoResult, duck: Pick<QueryResult, 'c
   if (trinoColumns.join(',') !== duck.columns.join(',')) return [`columns: Trino [${trinoColumns.join(', ')}], DuckDB [${duck.columns.join(', ')}]`];
   const types = trino.columns.map((c) => trinoTypeName(c.type));
   duck.columnTypes.forEach((duckType, i) => {
-    if (types[i] !== trinoTypeOfDuckDb(duckType)) out.push(`type of ${duck.columns[i]}: Trino ${trino.columns[i].type}, DuckDB ${duckType}`);
+    if (types[i] !== expectedTrinoType(duckType)) out.push(`type of ${duck.columns[i]}: Trino ${trino.columns[i].type}, DuckDB ${duckType}`);
   });
   if (trino.rows.length !== duck.rows.length) out.push(`rows: Trino ${trino.rows.length}, DuckDB ${duck.rows.length}`);
   const n = Math.min(trino.rows.length, duck.rows.length);
