@@ -195,7 +195,8 @@ describe('local engine hardening: the run lock', () => {
     const owner = (pid: number, startTime?: string) => JSON.stringify({ host: os.hostname(), pid, startTime, token: 'old', since: 'then' });
     // an exited process: a child that has been reaped
     const exited = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
-    writeLock(lake, owner(Number(exited.stdout.trim())));
+    const deadPid = Number(exited.stdout.trim());
+    writeLock(lake, owner(deadPid));
     acquireLock(lake)();
     // a zombie: the background child of a process that never waits for it
     // (the background sleep ends after bash became `sleep 30`, which never reaps it)
@@ -216,8 +217,12 @@ describe('local engine hardening: the run lock', () => {
     // this very pid, but recorded with another start time: the pid was reused
     writeLock(lake, owner(process.pid, '1'));
     acquireLock(lake)();
+    // what a killed run left in _state/ besides the lock goes with it
+    for (const name of [`run.lock.${deadPid}.0a1b.tmp`, `processed-files.json.${deadPid}.tmp`]) fs.writeFileSync(path.join(lake, '_state', name), '');
+    writeLock(lake, owner(deadPid));
+    acquireLock(lake)();
+    expect(fs.readdirSync(path.join(lake, '_state'))).to.deep.equal([]);
     // a stale lock whose remover died too: both are cleared; while a live run removes it, nobody else does
-    const deadPid = Number(exited.stdout.trim());
     writeLock(lake, owner(deadPid));
     fs.writeFileSync(`${lockFile(lake)}.break`, owner(deadPid));
     acquireLock(lake)();

@@ -116,6 +116,7 @@ export function acquireLock(lake: string): () => void {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         fs.linkSync(tmp, file);
+        removeDeadWritersFiles(dir);
         return () => releaseLock(file, me.token);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioInputError('cannot take the run lock', file, err, 'give a lake on a writable device with free space and write permission');
@@ -193,6 +194,17 @@ function breakStaleLock(file: string, staleText: string, ownIdentityFile: string
     if (readLockFile(file)?.text === staleText) fs.rmSync(file, { force: true });
   } finally {
     fs.rmSync(breaker, { force: true });
+  }
+}
+
+/**
+ * Removes the temporary files (`<name>.<pid>[.<token>].tmp`) of the state and of lock attempts
+ * that a killed process left in `_state/`; only those of a process that no longer runs.
+ */
+function removeDeadWritersFiles(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const pid = Number(/\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/.exec(name)?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && (!isAlive(pid) || isZombie(pid))) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
