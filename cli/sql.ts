@@ -17,11 +17,25 @@ function tableList(): string {
     .join(', ');
 }
 
+/** Rows a table shows by default: a `SELECT *` on silver must not flood the terminal. */
+export const DEFAULT_TABLE_ROWS = 100;
+
 export const command: Command = {
   name: 'sql',
   summary: 'Run one read-only SQL statement (DuckDB dialect) against a local lake; without one, read it from stdin or open a shell.',
   positional: { name: 'QUERY', description: 'One SELECT, WITH, DESCRIBE, SHOW or EXPLAIN statement, quoted as one argument.' },
-  flags: [LAKE_FLAG, FORMAT_FLAG],
+  flags: [
+    LAKE_FLAG,
+    FORMAT_FLAG,
+    {
+      name: 'max-rows',
+      type: 'integer',
+      placeholder: 'N',
+      min: 1,
+      default: DEFAULT_TABLE_ROWS,
+      description: 'Rows a table shows at most (it says how many there are); csv and json always print every row.',
+    },
+  ],
   details: [
     `Tables: ${tableList()}.`,
     'Gold tables also answer to their bare names (product_funnel), as in the Athena workgroup.',
@@ -33,14 +47,15 @@ export const command: Command = {
   async run(flags) {
     const lake = readableLake(flags.lake);
     const format = flags.format as OutputFormat;
+    const maxRows = flags['max-rows'] as number;
     const query = flags.QUERY as string | undefined;
     if (query !== undefined && query.trim() === '') throw new UsageError('QUERY: expected a SQL statement, got an empty string');
-    if (query === undefined && process.stdin.isTTY) return shell(await openSqlSession(lake), format);
+    if (query === undefined && process.stdin.isTTY) return shell(await openSqlSession(lake), format, undefined, maxRows);
     const statement = query ?? (await readStdin());
     if (statement.trim() === '') throw new UsageError('QUERY: expected a SQL statement as an argument or on standard input');
     const session = await openSqlSession(lake);
     try {
-      console.log(renderResult(await session.run(statement), format));
+      console.log(renderResult(await session.run(statement), format, maxRows));
       return 0;
     } catch (err) {
       if (err instanceof SqlInputError) throw new UsageError(`QUERY: ${err.message}`);
@@ -51,9 +66,9 @@ export const command: Command = {
   },
 };
 
-export function renderResult(result: ResultSet, format: OutputFormat): string {
+export function renderResult(result: ResultSet, format: OutputFormat, maxTableRows = DEFAULT_TABLE_ROWS): string {
   if (format === 'json') return toJson(result.rows);
-  return format === 'csv' ? toCsv(result) : toTable(result);
+  return format === 'csv' ? toCsv(result) : toTable(result, { maxRows: maxTableRows });
 }
 
 async function readStdin(): Promise<string> {
@@ -74,6 +89,7 @@ export async function shell(
   session: SqlSession,
   format: OutputFormat,
   io: ShellIo = { input: process.stdin, output: process.stdout, errors: process.stderr },
+  maxTableRows = DEFAULT_TABLE_ROWS,
 ): Promise<number> {
   const say = (text: string) => io.output.write(`${text}\n`);
   const rl = readline.createInterface({
@@ -95,7 +111,7 @@ export async function shell(
         buffer += `${line}\n`;
         if (trimmed.endsWith(';')) {
           try {
-            say(renderResult(await session.run(buffer), format));
+            say(renderResult(await session.run(buffer), format, maxTableRows));
           } catch (err) {
             if (!(err instanceof SqlInputError)) throw err;
             io.errors.write(`error: ${err.message}\n`);

@@ -66,6 +66,17 @@ describe('lakehouse sql', function () {
     ]);
   });
 
+  it('a table shows at most --max-rows rows and says how many there are; CSV prints them all', () => {
+    const sql = 'SELECT i FROM range(250) t(i)';
+    const table = lakehouse(['sql', '--lake', lake, sql]);
+    expect(table.stdout.trim().split('\n')).to.have.length(2 + 100 + 1);
+    expect(table.stdout).to.match(/\(250 rows, first 100 shown\)\n$/);
+    const five = lakehouse(['sql', '--lake', lake, '--max-rows', '5', sql]);
+    expect(five.stdout.trim().split('\n')).to.have.length(2 + 5 + 1);
+    const csv = lakehouse(['sql', '--lake', lake, '--max-rows', '5', '--format', 'csv', sql]);
+    expect(csv.stdout.trim().split('\n')).to.have.length(1 + 250);
+  });
+
   it('reads the statement from standard input when none is given', () => {
     const r = lakehouse(['sql', '--lake', lake, '--format', 'csv'], 'SELECT count(*) AS n FROM quarantine.events\n');
     expect(r.status, r.stderr).to.equal(0);
