@@ -20,6 +20,10 @@
  *   state and type: a metric with only WorkGroup would match no data.
  */
 import * as aws from '@pulumi/aws';
+// awsx's CloudWatch helpers (metrics, graph/text/alarm widgets, grid layout, body JSON). They live
+// in awsx's `classic` namespace, which awsx keeps until its next major version with security
+// fixes only; imported by path so the program loads this module alone, not all of awsx.
+import * as cw from '@pulumi/awsx/classic/cloudwatch';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, withFormerTypes } from './resource-types';
 
@@ -48,7 +52,7 @@ export interface OperationsDashboardArgs {
    * ARNs of alarms shown in an alarm-status widget (e.g. the ETL failed-runs alarm).
    * @default [] (no alarm widget)
    */
-  readonly alarmArns?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly alarmArns?: pulumi.Input<string>[];
   /**
    * Namespace of the Glue job's run metrics.
    * @default 'Lakehouse/ETL'
@@ -61,27 +65,7 @@ export interface OperationsDashboardArgs {
   readonly periodSeconds?: number;
 }
 
-/** The plain values the dashboard body is rendered from. */
-export interface DashboardValues {
-  readonly region: string;
-  readonly generatorFunctionName?: string;
-  readonly glueJobName: string;
-  readonly athenaWorkgroupName: string;
-  readonly alarmArns: readonly string[];
-  readonly etlMetricsNamespace: string;
-  readonly periodSeconds: number;
-}
-
-type MetricRow = Array<string | Record<string, unknown>>;
-interface Widget {
-  type: 'metric' | 'text' | 'alarm';
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  properties: Record<string, unknown>;
-}
-
+/** CloudWatch's grid is 24 columns wide: two graphs per row. */
 const WIDTH = 12;
 const HEIGHT = 6;
 
@@ -91,125 +75,79 @@ function searchLiteral(value: string): string {
   return value;
 }
 
-/** Renders the dashboard body (the JSON CloudWatch stores) from plain values. */
-export function renderDashboardBody(v: DashboardValues): string {
-  if (!Number.isInteger(v.periodSeconds) || v.periodSeconds < 60 || v.periodSeconds % 60 !== 0) {
-    throw new Error(`dashboard periodSeconds: expected a positive multiple of 60, got ${v.periodSeconds}`);
-  }
-  const period = v.periodSeconds;
-  const graph = (title: string, metrics: MetricRow[], extra: Record<string, unknown> = {}) => ({
-    title,
-    region: v.region,
-    view: 'timeSeries',
-    stacked: false,
-    period,
-    metrics,
-    ...extra,
-  });
-  const rows: Array<Array<Omit<Widget, 'x' | 'y' | 'width' | 'height'> & { width?: number; height?: number }>> = [];
+/**
+ * Athena's ProcessedBytes of one workgroup over every query state and type: Athena publishes the
+ * metric with the dimensions QueryState, QueryType and WorkGroup, so a metric with WorkGroup
+ * alone would match no data; a SEARCH over all three, summed, does.
+ */
+export function athenaBytesExpression(workgroup: string, periodSeconds: number): string {
+  return `SUM(SEARCH('{AWS/Athena,QueryState,QueryType,WorkGroup} MetricName="ProcessedBytes" WorkGroup="${searchLiteral(workgroup)}"', 'Sum', ${periodSeconds}))`;
+}
 
-  // Generator
-  if (v.generatorFunctionName !== undefined) {
-    const fn = ['AWS/Lambda'] as const;
-    const dims = ['FunctionName', v.generatorFunctionName] as const;
-    rows.push([
-      {
-        type: 'metric',
-        properties: graph(`Generator ${v.generatorFunctionName}: invocations and errors`, [
-          [...fn, 'Invocations', ...dims, { stat: 'Sum', label: 'Invocations' }],
-          [...fn, 'Errors', ...dims, { stat: 'Sum', label: 'Errors' }],
-        ]),
-      },
-      {
-        type: 'metric',
-        properties: graph(`Generator ${v.generatorFunctionName}: duration (ms)`, [
-          [...fn, 'Duration', ...dims, { stat: 'Average', label: 'Average' }],
-          [...fn, 'Duration', ...dims, { stat: 'Maximum', label: 'Maximum' }],
-        ]),
-      },
-    ]);
+/** A graph period CloudWatch accepts: a positive multiple of 60 seconds. */
+export function checkPeriod(periodSeconds: number): number {
+  if (!Number.isInteger(periodSeconds) || periodSeconds < 60 || periodSeconds % 60 !== 0) {
+    throw new Error(`dashboard periodSeconds: expected a positive multiple of 60, got ${periodSeconds}`);
+  }
+  return periodSeconds;
+}
+
+/**
+ * The widgets, in reading order; awsx's Dashboard lays them out left to right on the 24-column
+ * grid and renders the body JSON CloudWatch stores.
+ */
+export function dashboardWidgets(args: OperationsDashboardArgs): cw.Widget[] {
+  const period = checkPeriod(args.periodSeconds ?? 300);
+  const namespace = args.etlMetricsNamespace ?? ETL_METRICS_NAMESPACE;
+  const graph = (title: pulumi.Input<string>, metrics: cw.WidgetMetric[]) => new cw.LineGraphMetricWidget({ title, metrics, period, width: WIDTH, height: HEIGHT });
+  const metric = (m: cw.MetricArgs) => new cw.Metric({ period, ...m });
+  const etl = (name: string, statistic: cw.MetricStatistic, label: string) => metric({ namespace, name, dimensions: { JobName: args.glueJobName }, statistic, label });
+  const glue = (name: string, statistic: cw.MetricStatistic, label: string, extra: Partial<cw.MetricArgs> = {}) =>
+    metric({ namespace: 'Glue', name, dimensions: { JobName: args.glueJobName, JobRunId: 'ALL', Type: 'count' }, statistic, label, ...extra });
+  const job = pulumi.output(args.glueJobName);
+  const widgets: cw.Widget[] = [];
+
+  if (args.generatorFunctionName !== undefined) {
+    const fn = pulumi.output(args.generatorFunctionName);
+    const lambda = (name: string, statistic: cw.MetricStatistic, label: string) => metric({ namespace: 'AWS/Lambda', name, dimensions: { FunctionName: fn }, statistic, label });
+    widgets.push(
+      graph(pulumi.interpolate`Generator ${fn}: invocations and errors`, [lambda('Invocations', 'Sum', 'Invocations'), lambda('Errors', 'Sum', 'Errors')]),
+      graph(pulumi.interpolate`Generator ${fn}: duration (ms)`, [lambda('Duration', 'Average', 'Average'), lambda('Duration', 'Maximum', 'Maximum')]),
+    );
   } else {
-    rows.push([{ type: 'text', width: 24, height: 2, properties: { markdown: '## Generator\nThe generator Lambda is not deployed in this stack (generatorEnabled false).' } }]);
+    widgets.push(new cw.TextWidget({ markdown: '## Generator\nThe generator Lambda is not deployed in this stack (generatorEnabled false).', width: 24, height: 2 }));
   }
 
-  // Glue job: runs and duration
-  const etl = (metric: string, stat: string, label: string): MetricRow => [v.etlMetricsNamespace, metric, 'JobName', v.glueJobName, { stat, label }];
-  const glue = (metric: string, stat: string, label: string, extra: Record<string, unknown> = {}): MetricRow => [
-    'Glue',
-    metric,
-    'JobName',
-    v.glueJobName,
-    'JobRunId',
-    'ALL',
-    'Type',
-    'count',
-    { stat, label, ...extra },
-  ];
-  rows.push([
-    {
-      type: 'metric',
-      properties: graph(`ETL job ${v.glueJobName}: runs and Spark tasks`, [
-        etl(ETL_RUN_SECONDS_METRIC, 'SampleCount', 'Runs (reported metrics)'),
-        glue('glue.driver.aggregate.numCompletedTasks', 'Sum', 'Completed tasks', { yAxis: 'right' }),
-        glue('glue.driver.aggregate.numFailedTasks', 'Sum', 'Failed tasks', { yAxis: 'right' }),
-      ]),
-    },
-    {
-      type: 'metric',
-      properties: graph(`ETL job ${v.glueJobName}: run duration (s)`, [
-        etl(ETL_RUN_SECONDS_METRIC, 'Average', 'Run seconds (average)'),
-        etl(ETL_RUN_SECONDS_METRIC, 'Maximum', 'Run seconds (maximum)'),
-        // Glue reports elapsed milliseconds; shown in seconds beside the job's own figure.
-        [{ expression: 'glueElapsedMs / 1000', label: 'Glue ETL seconds in the period (Sum of elapsedTime)', id: 'glueElapsedSeconds' }],
-        glue('glue.driver.aggregate.elapsedTime', 'Sum', 'Glue elapsed ms', { id: 'glueElapsedMs', visible: false }),
-      ]),
-    },
-  ]);
+  widgets.push(
+    graph(pulumi.interpolate`ETL job ${job}: runs and Spark tasks`, [
+      etl(ETL_RUN_SECONDS_METRIC, 'SampleCount', 'Runs (reported metrics)'),
+      glue('glue.driver.aggregate.numCompletedTasks', 'Sum', 'Completed tasks', { yAxis: 'right' }),
+      glue('glue.driver.aggregate.numFailedTasks', 'Sum', 'Failed tasks', { yAxis: 'right' }),
+    ]),
+    graph(pulumi.interpolate`ETL job ${job}: run duration (s)`, [
+      etl(ETL_RUN_SECONDS_METRIC, 'Average', 'Run seconds (average)'),
+      etl(ETL_RUN_SECONDS_METRIC, 'Maximum', 'Run seconds (maximum)'),
+      // Glue reports elapsed milliseconds; shown in seconds beside the job's own figure.
+      new cw.ExpressionWidgetMetric('glueElapsedMs / 1000', 'Glue ETL seconds in the period (Sum of elapsedTime)', 'glueElapsedSeconds'),
+      glue('glue.driver.aggregate.elapsedTime', 'Sum', 'Glue elapsed ms', { id: 'glueElapsedMs', visible: false }),
+    ]),
+    graph(pulumi.interpolate`ETL job ${job}: rows processed`, ETL_ROW_METRICS.map((m) => etl(m, 'Sum', m))),
+    graph(pulumi.interpolate`ETL job ${job}: files read and corrupt files`, ETL_FILE_METRICS.map((m) => etl(m, 'Sum', m))),
+  );
 
-  // Rows processed
-  rows.push([
-    {
-      type: 'metric',
-      properties: graph(`ETL job ${v.glueJobName}: rows processed`, ETL_ROW_METRICS.map((m) => etl(m, 'Sum', m))),
-    },
-    {
-      type: 'metric',
-      properties: graph(`ETL job ${v.glueJobName}: files read and corrupt files`, ETL_FILE_METRICS.map((m) => etl(m, 'Sum', m))),
-    },
-  ]);
-
-  // Athena and alarms
-  const workgroup = searchLiteral(v.athenaWorkgroupName);
-  const search = `SEARCH('{AWS/Athena,QueryState,QueryType,WorkGroup} MetricName="ProcessedBytes" WorkGroup="${workgroup}"', 'Sum', ${period})`;
-  const athenaRow: (typeof rows)[number] = [
-    {
-      type: 'metric',
-      properties: graph(`Athena workgroup ${v.athenaWorkgroupName}: bytes scanned`, [
-        [{ expression: `SUM(${search})`, label: `ProcessedBytes (${v.athenaWorkgroupName}, all queries)`, id: 'athenaBytes' }],
-      ]),
-    },
-  ];
-  if (v.alarmArns.length > 0) {
-    athenaRow.push({ type: 'alarm', properties: { title: 'Alarms', alarms: [...v.alarmArns] } });
-  }
-  rows.push(athenaRow);
-
-  // Lay the rows out on CloudWatch's 24-column grid.
-  const widgets: Widget[] = [];
-  let y = 0;
-  for (const row of rows) {
-    let x = 0;
-    let rowHeight = 0;
-    for (const w of row) {
-      const width = w.width ?? WIDTH;
-      const height = w.height ?? HEIGHT;
-      widgets.push({ type: w.type, x, y, width, height, properties: w.properties });
-      x += width;
-      rowHeight = Math.max(rowHeight, height);
-    }
-    y += rowHeight;
-  }
-  return JSON.stringify({ widgets });
+  const workgroup = pulumi.output(args.athenaWorkgroupName);
+  widgets.push(
+    graph(pulumi.interpolate`Athena workgroup ${workgroup}: bytes scanned`, [
+      new cw.ExpressionWidgetMetric(
+        workgroup.apply((w) => athenaBytesExpression(w, period)),
+        pulumi.interpolate`ProcessedBytes (${workgroup}, all queries)`,
+        'athenaBytes',
+      ),
+    ]),
+  );
+  const alarms = args.alarmArns ?? [];
+  if (alarms.length > 0) widgets.push(new cw.AlarmWidget({ title: 'Alarms', alarms, width: WIDTH, height: HEIGHT }));
+  return widgets;
 }
 
 export class OperationsDashboard extends pulumi.ComponentResource {
@@ -221,23 +159,9 @@ export class OperationsDashboard extends pulumi.ComponentResource {
   constructor(name: string, args: OperationsDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super(componentType('OperationsDashboard'), name, {}, withFormerTypes('OperationsDashboard', opts));
 
-    const body = pulumi
-      .all([args.generatorFunctionName, args.glueJobName, args.athenaWorkgroupName, args.alarmArns ?? []])
-      .apply(([generatorFunctionName, glueJobName, athenaWorkgroupName, alarmArns]) =>
-        renderDashboardBody({
-          region: args.region,
-          generatorFunctionName,
-          glueJobName,
-          athenaWorkgroupName,
-          alarmArns,
-          etlMetricsNamespace: args.etlMetricsNamespace ?? ETL_METRICS_NAMESPACE,
-          periodSeconds: args.periodSeconds ?? 300,
-        }),
-      );
-
-    this.dashboard = new aws.cloudwatch.Dashboard(
+    this.dashboard = new cw.Dashboard(
       `${name}-dashboard`,
-      { dashboardName: args.dashboardName, dashboardBody: body },
+      { name: args.dashboardName, region: args.region as aws.Region, widgets: dashboardWidgets(args) },
       { parent: this },
     );
     this.dashboardName = this.dashboard.dashboardName;

@@ -160,10 +160,16 @@ describe('OperationsDashboard', () => {
   });
 
   it('rejects a workgroup name that would break the metric search, and a bad period', () => {
-    const base = { region: 'us-west-2', glueJobName: 'j', athenaWorkgroupName: 'w', alarmArns: [], etlMetricsNamespace: 'Lakehouse/ETL', periodSeconds: 300 };
-    expect(() => mod.renderDashboardBody({ ...base, athenaWorkgroupName: `w"x` })).to.throw(
-      `dashboard: workgroup name 'w"x' cannot appear in a metric search: expected no quotes or backslashes`,
-    );
-    expect(() => mod.renderDashboardBody({ ...base, periodSeconds: 90 })).to.throw('dashboard periodSeconds: expected a positive multiple of 60, got 90');
+    expect(() => mod.athenaBytesExpression(`w"x`, 300)).to.throw(`dashboard: workgroup name 'w"x' cannot appear in a metric search: expected no quotes or backslashes`);
+    const args = { dashboardName: 'd', region: 'us-west-2', glueJobName: 'j', athenaWorkgroupName: 'w' };
+    expect(() => mod.dashboardWidgets({ ...args, periodSeconds: 90 })).to.throw('dashboard periodSeconds: expected a positive multiple of 60, got 90');
+    // No generator (a text widget instead), four ETL graphs, Athena; no alarm widget without alarms.
+    expect(mod.dashboardWidgets(args)).to.have.length(6);
+  });
+
+  it('is built with awsx CloudWatch helpers: no hand-written layout or body JSON', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', 'components', 'dashboard.ts'), 'utf8');
+    expect(source).to.include("from '@pulumi/awsx/classic/cloudwatch'");
+    expect(source).not.to.match(/JSON\.stringify|new aws\.cloudwatch\.Dashboard/);
   });
 });
