@@ -32,6 +32,7 @@ from batch_input import (
     unrecorded_files,
 )
 from job_args import resolve_args
+from write_journal import WriteJournal
 from lake_layout import join_uri, load_tables
 import run_report
 
@@ -42,8 +43,6 @@ PARQUET_CODEC = "snappy"
 SPARK_SETTINGS = (
     # Timestamps are parsed and rendered in UTC, whatever the cluster's zone.
     ("spark.sql.session.timeZone", "UTC"),
-    # An overwrite replaces only the partitions present in the written DataFrame.
-    ("spark.sql.sources.partitionOverwriteMode", "dynamic"),
     ("spark.sql.parquet.compression.codec", PARQUET_CODEC),
     # Timestamps as INT64 microseconds, the Parquet type every reader (Athena, Trino, DuckDB) maps
     # to a timestamp and the one the local DuckDB engine writes; Spark's default is legacy INT96.
@@ -143,7 +142,11 @@ class LakehouseRun:
         manifest = load_manifest(self.storage, args["etl_path"], self.tables)
         self.sql_texts = load_sql_texts(self.storage, args["etl_path"], manifest)
         ingested_at = self.clock.now()
-        self.staging_root = join_uri(args["TempDir"], "lakehouse-staging", ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8])
+        run_id = ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        self.staging_root = join_uri(args["TempDir"], "lakehouse-staging", run_id)
+        # Before anything is read: a run that died mid-write left partitions to repair.
+        self.journal = WriteJournal(self.storage, args["lake_path"], run_id, self.log)
+        self.journal.recover()
 
         files, mode = self.select_batch(args)
         unread = self.batch_source.unread_files() if self.batch_source is not None else []
@@ -280,36 +283,35 @@ class LakehouseRun:
         return self.spark.read.schema(layout.ddl()).parquet(uri)
 
     def write_table(self, name, layout):
-        """Replaces exactly the partitions present in view `name`, then deletes the partitions
+        """Replaces exactly the partitions present in view `name`, and deletes the partitions
         this run read for the merge that the result no longer has rows for; returns how many
-        partitions were replaced or deleted."""
+        partitions were replaced or deleted. New files are added before old ones are deleted,
+        through the write journal (write_journal.py), so no failure loses a partition."""
         keys = layout.partition_key_names
         read = self.read_partitions.pop(layout.id, [])
+        base = layout.base_uri(self.args["lake_path"]) + "/"
         # One file per partition and batch (rows of a partition meet in one task), so the file
         # count grows with batches, not with the cluster's task count. Cached: the result is
         # computed once for counting its partitions and once for writing.
         df = self.spark.table(name).selectExpr(*layout.write_projection()).repartition(*_quoted(keys)).cache()
         try:
             touched = df.selectExpr(*_quoted(keys)).distinct().collect()
-            if not touched:
+            written = {layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys]) for r in touched}
+            # A partition the merge read but no longer has rows for: all its rows came from this
+            # batch's files, which no longer produce any (e.g. a corrupt file that was fixed).
+            emptied = [uri for uri in read if uri not in written]
+            changing = sorted(written | set(emptied))
+            if not changing:
                 self.log(json.dumps({"event": "write_skipped", "table": layout.id, "reason": "no rows in this batch"}))
-            else:
-                (
-                    df.write.mode("overwrite")
-                    .option("partitionOverwriteMode", "dynamic")
-                    .option("compression", PARQUET_CODEC)
-                    .partitionBy(*keys)
-                    .parquet(layout.base_uri(self.args["lake_path"]) + "/")
-                )
+                return 0
+            self.journal.begin(layout.id, base, changing)
+            if touched:
+                df.write.mode("append").option("compression", PARQUET_CODEC).partitionBy(*keys).parquet(base)
+            self.journal.written(layout.id)
         finally:
             df.unpersist()
-        # After the write, never before: a failed write leaves every partition as it was.
-        written = {layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys]) for r in touched}
-        emptied = [uri for uri in read if uri not in written]
+        self.journal.finish(layout.id)
         for uri in emptied:
-            # All its rows came from this batch's files, which no longer produce any (e.g. a
-            # corrupt file that was fixed); dynamic overwrite alone would leave them in place.
-            self.storage.delete_prefix(uri)
             self.log(json.dumps({"event": "partition_emptied", "table": layout.id, "partition": uri}))
         return len(touched) + len(emptied)
 

@@ -22,6 +22,20 @@ class S3Store:
         bucket, key = split_s3_uri(uri)
         return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
 
+    def write_text(self, uri, text):
+        """Writes a whole object (one PUT: readers see the old or the new content, never a mix)."""
+        bucket, key = split_s3_uri(uri)
+        self._s3.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
+
+    def delete_uris(self, uris):
+        """Deletes the given objects (s3://bucket/key URIs of one or more buckets)."""
+        by_bucket = {}
+        for uri in uris:
+            bucket, key = split_s3_uri(uri)
+            by_bucket.setdefault(bucket, []).append(key)
+        for bucket, keys in sorted(by_bucket.items()):
+            self._delete_keys(bucket, keys, "s3://%s/" % bucket)
+
     def exists(self, prefix_uri):
         """True when at least one object lies under the prefix."""
         bucket, key = split_s3_uri(prefix_uri)
@@ -48,6 +62,10 @@ class S3Store:
             raise ValueError("refusing to delete '%s': expected a folder below the bucket root" % prefix_uri)
         paginator = self._s3.get_paginator("list_objects_v2")
         keys = [obj["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=key) for obj in page.get("Contents", [])]
+        self._delete_keys(bucket, keys, prefix_uri)
+        return len(keys)
+
+    def _delete_keys(self, bucket, keys, where):
         for start in range(0, len(keys), DELETE_BATCH):
             batch = keys[start:start + DELETE_BATCH]
             answer = self._s3.delete_objects(
@@ -57,6 +75,5 @@ class S3Store:
             errors = answer.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise IOError("s3://%s/%s: %d object(s) not deleted, first %s: %s %s" % (
-                    bucket, key, len(errors), first.get("Key"), first.get("Code"), first.get("Message")))
-        return len(keys)
+                raise IOError("%s: %d object(s) not deleted, first %s: %s %s" % (
+                    where, len(errors), first.get("Key"), first.get("Code"), first.get("Message")))

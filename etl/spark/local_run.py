@@ -46,6 +46,20 @@ class LocalStore:
         with open(local_path(uri), encoding="utf-8") as fh:
             return fh.read()
 
+    def write_text(self, uri, text):
+        path = local_path(uri)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(path + ".tmp", path)
+
+    def delete_uris(self, uris):
+        for uri in uris:
+            try:
+                os.remove(local_path(uri))
+            except FileNotFoundError:
+                pass
+
     def exists(self, prefix_uri):
         path = local_path(prefix_uri)
         return os.path.isfile(path) or (os.path.isdir(path) and any(True for _ in self.list_uris(prefix_uri)))
@@ -59,7 +73,8 @@ class LocalStore:
     def delete_prefix(self, prefix_uri):
         path = local_path(prefix_uri)
         count = sum(len(names) for _f, _d, names in os.walk(path))
-        shutil.rmtree(path, ignore_errors=False) if os.path.isdir(path) else None
+        if os.path.isdir(path):
+            shutil.rmtree(path)
         return count
 
 
