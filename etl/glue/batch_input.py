@@ -211,11 +211,18 @@ def explode_file(key, content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_b
         yield ("line", key, text, line_problem)
 
 
-def discover_bookmarked_files(glue_context, source_path):
-    """URIs of the objects the job bookmark selected for this run (sorted), via input_file_name()."""
+def discover_bookmarked_files(glue_context, source_path, max_files=None):
+    """URIs of the objects the job bookmark selected for this run (sorted), via input_file_name().
+
+    max_files bounds the run (Glue's boundedFiles): the bookmark then records only those files,
+    so a backlog is worked off run by run instead of one run that never ends within its timeout.
+    """
+    options = {"paths": [source_path], "recurse": True, "groupFiles": "none"}
+    if max_files is not None:
+        options["boundedFiles"] = str(max_files)
     frame = glue_context.create_dynamic_frame.from_options(
         connection_type="s3",
-        connection_options={"paths": [source_path], "recurse": True, "groupFiles": "none"},
+        connection_options=options,
         format=DISCOVERY_FORMAT,
         format_options=dict(DISCOVERY_FORMAT_OPTIONS),
         transformation_ctx=DISCOVERY_CTX,

@@ -25,6 +25,7 @@ OPTIONAL_ARGS = {
     "backfill_to": "last source day to reprocess, yyyy-MM-dd (with --backfill_from)",
     "max_line_bytes": "the longest line read as a record, in bytes (a positive integer); longer lines are quarantined as line_too_long",
     "max_file_bytes": "the most decompressed bytes read from one source file (a positive integer); a larger file is quarantined as file_too_large",
+    "max_files": "the most new source files one run takes (a positive integer); a backlog is worked off run by run",
 }
 
 # Defaults of the optional bounds (the local engine uses the same).
@@ -66,7 +67,23 @@ def resolve_args(argv, get_resolved_options, schemes=("s3://",)):
     args["backfill"] = _backfill_range(args)
     for name, default in DEFAULT_BOUNDS.items():
         args[name] = _positive_int(args, name) if name in args else default
+    args["max_files"] = _positive_int(args, "max_files") if "max_files" in args else None
+    if args["backfill"] and _bookmark_option(argv) not in ("job-bookmark-disable", "job-bookmark-pause", None):
+        # A backfill rereads days the bookmark has already passed; with the bookmark on, Glue
+        # would also record them, and a later bookmark reset would skip them.
+        raise ArgumentError("job arguments --backfill_from/--backfill_to need the job bookmark disabled: "
+                            "expected --job-bookmark-option job-bookmark-disable (or job-bookmark-pause), got %s" % _bookmark_option(argv))
     return args
+
+
+def _bookmark_option(argv):
+    """The value of Glue's own --job-bookmark-option argument, or None when it is absent."""
+    for i, arg in enumerate(argv):
+        if arg == "--job-bookmark-option" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--job-bookmark-option="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _positive_int(args, name):

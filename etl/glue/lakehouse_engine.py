@@ -191,12 +191,13 @@ class LakehouseRun:
             first, last = args["backfill"]
             return list_source_files(self.storage, backfill_prefixes(args["source_path"], first, last)), "backfill"
         try:
-            return discover_bookmarked_files(self.glue_context, args["source_path"]), "bookmark"
+            return discover_bookmarked_files(self.glue_context, args["source_path"], args["max_files"]), "bookmark"
         except Exception as err:  # one unreadable object fails the whole bookmarked read
             self.log(json.dumps({"event": "bookmark_read_failed", "error": "%s: %s" % (type(err).__name__, err)[:2000],
                                  "fallback": "objects not yet in %s" % LEDGER_TABLE_ID}))
             ledger = self.tables[LEDGER_TABLE_ID]
-            return unrecorded_files(self.spark, self.storage, args["source_path"], ledger, args["lake_path"]), "ledger_fallback"
+            unrecorded = unrecorded_files(self.spark, self.storage, args["source_path"], ledger, args["lake_path"])
+            return unrecorded[: args["max_files"]], "ledger_fallback"
 
     # -- the manifest steps --------------------------------------------------------------------
 
