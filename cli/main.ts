@@ -35,11 +35,15 @@ function topLevelHelp(): string {
     'Flags:',
     `  ${'--help'.padEnd(width + 2)}Show this help; 'lakehouse <command> --help' shows a command's flags.`,
     `  ${'--version'.padEnd(width + 2)}Print the version.`,
+    '',
+    "New here? 'lakehouse demo' (what npm start runs) processes one generated hour and writes demo/report.html.",
   ].join('\n');
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // `lakehouse help <command>` is `lakehouse <command> --help`.
+  if (name === 'help' && rest.length > 0) return main([rest[0], '--help']);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(topLevelHelp());
     return name === undefined ? 2 : 0;

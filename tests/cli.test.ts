@@ -142,6 +142,15 @@ describe('lakehouse (bin)', function () {
     expect((await lakehouse(['--help'])).code).to.equal(0);
   });
 
+  it('help <command> shows that command\'s help', async () => {
+    const r = await lakehouse(['help', 'sql']);
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^Usage: lakehouse sql \[QUERY\] \[flags\]/);
+    const typo = await lakehouse(['help', 'sqk']);
+    expect(typo.code).to.equal(2);
+    expect(typo.stderr).to.match(/did you mean 'sql'\?/);
+  });
+
   it('--version prints the version of package.json', async () => {
     const r = await lakehouse(['--version']);
     expect(r.code).to.equal(0);
