@@ -125,6 +125,24 @@ describe('local engine hardening: the lake folder', () => {
     }
   });
 
+  it('a damaged Parquet file fails only what reads its table, with one line naming the file: check lists every check', async () => {
+    const source = tempDir('dmg');
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine()]);
+    const lake = tempDir('dmglake');
+    await runIncremental({ source, lake });
+    const healthy = await runLocalChecks(lake);
+    const dir = path.join(lake, 'silver/events/event_date=2025-11-19/event_hour=17');
+    const file = path.join(dir, fs.readdirSync(dir)[0]);
+    fs.writeFileSync(file, 'not parquet');
+    const results = await runLocalChecks(lake);
+    expect(results.map((r) => r.id)).to.deep.equal(healthy.map((r) => r.id));
+    const errors = results.filter((r) => r.status === 'error');
+    expect(errors.length).to.be.greaterThan(0);
+    for (const r of errors) expect(r.message, r.id).to.contain('silver.events cannot be read').and.contain(file);
+    expect(results.filter((r) => r.status === 'pass').length, 'checks of other tables still run').to.be.greaterThan(0);
+    expect((await runDeliverableQueries(lake)).length, 'the queries read gold only').to.equal(5);
+  });
+
   it('the CLI refuses a non-lake folder for check and query, and a path through a file for run: one line, exit 2', () => {
     const source = tempDir('hs4');
     writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine()]);

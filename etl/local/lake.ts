@@ -175,9 +175,25 @@ export function localTableName(table: TableDef): string {
 export async function registerLakeViews(connection: DuckDBConnection, lake: string): Promise<void> {
   for (const database of new Set(LAKE_TABLES.map((t) => t.database))) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${database}`);
   for (const table of LAKE_TABLES) {
-    await connection.run(`CREATE OR REPLACE VIEW ${localTableName(table)} AS ${wholeTableSql(lake, table)}`);
+    try {
+      await connection.run(`CREATE OR REPLACE VIEW ${localTableName(table)} AS ${wholeTableSql(lake, table)}`);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      // A damaged file (e.g. not Parquet) fails only what reads this table, with one line.
+      const problem = `${localTableName(table)} cannot be read: ${(err as Error).message.split('\n')[0]}`;
+      await connection.run(`CREATE OR REPLACE VIEW ${localTableName(table)} AS ${failingRelationSql(table, problem)}`);
+    }
   }
   await connection.run("SET search_path = 'gold,main'");
+}
+
+/**
+ * A relation with the table's columns that raises `message` whenever a row of it is read: in its
+ * filter and in every column, so no filter on a column (folded away for a constant) can skip it.
+ */
+function failingRelationSql(table: TableDef, message: string): string {
+  const fail = `error(${sqlString(message)})`;
+  return `SELECT ${allColumns(table).map((c) => `CAST(${fail} AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')} FROM range(1) WHERE ${fail} IS NULL`;
 }
 
 /** Row count of every lake table, keyed by table id. */
