@@ -3,10 +3,11 @@
 Spark and awsglue cannot be installed here, so these stand-ins do not execute SQL. They record
 every call in one ordered timeline (`Recorder.events`) and return rows the test chooses:
 `FakeSpark.view_rows[name]` is what the manifest step `name` "returns". Everything else is
-simulated just far enough to be checked: partitioned writes land in an in-memory lake whose
-partition folders `FakeStorage.exists` sees, staged copies can be read back, and binaryFile
-reads return the real bytes of the source objects, so gunzip and corrupt-file handling run for
-real.
+simulated just far enough to be checked: partitioned appends add one new file per partition to
+an in-memory lake of parquet objects (`FakeSpark.lake_files`, object URI -> rows) that
+`FakeStorage` lists and deletes object by object, as S3 does; staged copies can be read back;
+and binaryFile reads return the real bytes of the source objects, so decompression and
+corrupt-file handling run for real.
 """
 import re
 
@@ -38,8 +39,6 @@ _IDENT = re.compile(r"`([^`]+)`|\b([A-Za-z_][A-Za-z0-9_]*)\b")
 _LPAD = re.compile(r"^LPAD\(.*`([^`]+)`.*,\s*(\d+),\s*'0'\)$", re.IGNORECASE)
 _TS_LITERAL = re.compile(r"^CAST\('([^']*)' AS TIMESTAMP\)$", re.IGNORECASE)
 _CAST_INT = re.compile(r"^CAST\(`([^`]+)` AS INT\)$", re.IGNORECASE)
-# Name of the one object FakeStorage.list_keys shows inside each lake partition folder.
-LAKE_OBJECT = "part-00000.snappy.parquet"
 _WHERE_EQ = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'([^']*)'\s*$")
 
 
@@ -152,6 +151,12 @@ class FakeDataFrame:
     def repartition(self, *cols):
         return self
 
+    def unionByName(self, other):
+        if sorted(self.columns) != sorted(other.columns):
+            raise AssertionError("unionByName of different columns: %s and %s" % (self.columns, other.columns))
+        self.spark.recorder.add("unionByName", labels=[self.label, other.label])
+        return self._derive(self.rows + [{c: r.get(c) for c in self.columns} for r in other.rows], self.label, self.columns)
+
     def cache(self):
         self.spark.recorder.add("cache", label=self.label)
         return self
@@ -199,20 +204,40 @@ class FakeWriter:
     def parquet(self, path):
         spark = self.df.spark
         partitions = sorted({tuple(str(r[c]) for c in self._partition_by) for r in self.df.rows}) if self._partition_by else []
+        spark.write_count += 1
+        # Spark names every file it writes uniquely per write, so an append never replaces a file.
+        files = {p: "%s/%s/part-00000-w%d.c000.snappy.parquet" % (
+            path.rstrip("/"), "/".join("%s=%s" % kv for kv in zip(self._partition_by, p)), spark.write_count)
+            for p in partitions}
         for prefix in spark.fail_write_prefixes:
             if path.startswith(prefix):
-                spark.recorder.add("write_failed", path=path)
+                # What a task failure mid-write leaves: the files of the partitions already
+                # committed, and the writer's scratch folder.
+                landed = [files[p] for p in partitions[: spark.partitions_landed_before_failure]]
+                for uri in landed:
+                    spark.lake_files[uri] = self._rows_of(partition_of(uri, self._partition_by))
+                spark.lake_files[path.rstrip("/") + "/_temporary/0/task-00000.parquet"] = []
+                spark.recorder.add("write_failed", path=path, landed=landed)
                 raise RuntimeError("injected write failure at %s" % path)
         spark.recorder.add(
             "write", path=path, mode=self._mode, options=dict(self._options),
             partition_by=list(self._partition_by), partitions=partitions, rows=len(self.df.rows),
+            files=sorted(files.values()),
         )
         if self._partition_by:
-            for r in self.df.rows:
-                segs = "/".join("%s=%s" % (c, r[c]) for c in self._partition_by)
-                spark.lake.setdefault(path.rstrip("/") + "/" + segs + "/", []).append(dict(r))
+            for p, uri in files.items():
+                spark.lake_files[uri] = self._rows_of(p)
         else:
             spark.staged[path] = [dict(r) for r in self.df.rows]
+
+    def _rows_of(self, values):
+        return [dict(r) for r in self.df.rows if tuple(str(r[c]) for c in self._partition_by) == tuple(values)]
+
+
+def partition_of(file_uri, keys):
+    """Partition values of a lake file URI, in the order of `keys`."""
+    segments = dict(seg.split("=", 1) for seg in file_uri.split("/") if "=" in seg)
+    return tuple(segments[k] for k in keys)
 
 
 class FakeReader:
@@ -247,9 +272,10 @@ class FakeReader:
             if p in self.spark.staged:
                 rows.extend(self.spark.staged[p])
                 continue
-            for partition, prows in sorted(self.spark.lake.items()):
-                if partition.startswith(p):
-                    rows.extend(prows)
+            for uri, frows in sorted(self.spark.lake_files.items()):
+                # Spark skips names starting with "_" (the writer's _temporary scratch).
+                if uri.startswith(p) and "/_" not in uri[len(p):]:
+                    rows.extend(frows)
         return FakeDataFrame(self.spark, rows, "parquet:" + ",".join(paths), ddl_columns(self._schema) if self._schema else None)
 
 
@@ -269,10 +295,19 @@ class FakeSpark:
         self.conf = FakeConf(recorder)
         self.views = {}
         self.view_rows = {}
-        self.lake = {}  # partition folder URI (ending in /) -> rows
+        self.lake_files = {}  # parquet object URI in the lake -> its rows
+        self.write_count = 0
         self.staged = {}  # unpartitioned write path -> rows
         self.source_objects = {}  # s3 URI -> bytes
-        self.fail_write_prefixes = []
+        self.fail_write_prefixes = []  # a write to a path under one of these fails
+        self.partitions_landed_before_failure = 0  # partitions whose files a failing write leaves
+
+    def lake_folders(self):
+        """Partition folder URIs (ending in /) that hold at least one lake file."""
+        return sorted({uri.rsplit("/", 1)[0] + "/" for uri in self.lake_files})
+
+    def files_in(self, folder):
+        return sorted(uri for uri in self.lake_files if uri.startswith(folder))
 
     def sql(self, text):
         self.recorder.add("sql", text=text)
@@ -338,12 +373,16 @@ class FakeJob:
 
 
 class FakeStorage:
-    """S3 as seen by the job: etl files (text), source objects (listing) and the fake lake."""
+    """S3 as seen by the job: etl files and journal objects (text), source objects and the lake's
+    parquet objects, listed and deleted object by object."""
 
     def __init__(self, spark, recorder, texts):
         self.spark = spark
         self.recorder = recorder
         self.texts = dict(texts)
+        # delete_uris of a list with an object under this prefix fails before deleting any
+        # (a run that dies between its write and the deletion of the replaced files).
+        self.fail_delete_under = None
 
     def read_text(self, uri):
         self.recorder.add("read_text", uri=uri)
@@ -351,27 +390,42 @@ class FakeStorage:
             raise FileNotFoundError("NoSuchKey: %s" % uri)
         return self.texts[uri]
 
+    def write_text(self, uri, text):
+        self.recorder.add("write_text", uri=uri, text=text)
+        self.texts[uri] = text
+
+    def _objects(self):
+        return list(self.spark.source_objects) + list(self.spark.lake_files) + list(self.texts)
+
     def exists(self, prefix):
-        found = any(k.startswith(prefix) for k in list(self.spark.lake) + list(self.spark.staged) + list(self.spark.source_objects))
+        found = any(k.startswith(prefix) for k in self._objects() + list(self.spark.staged))
         self.recorder.add("exists", uri=prefix, found=found)
         return found
 
     def list_uris(self, prefix):
         self.recorder.add("list", uri=prefix)
-        # A lake partition folder holds one (stand-in) parquet object.
-        objects = list(self.spark.source_objects) + [folder + LAKE_OBJECT for folder in self.spark.lake]
-        for uri in sorted(objects):
+        for uri in sorted(self._objects()):
             if uri.startswith(prefix):
                 yield uri
 
+    def delete_uris(self, uris):
+        uris = list(uris)
+        if self.fail_delete_under is not None and any(u.startswith(self.fail_delete_under) for u in uris):
+            self.recorder.add("delete_failed", uris=uris)
+            raise IOError("injected delete failure under %s" % self.fail_delete_under)
+        self.recorder.add("delete_uris", uris=uris)
+        for uri in uris:  # as on S3, deleting a missing object is no error
+            self.spark.lake_files.pop(uri, None)
+            self.texts.pop(uri, None)
+
     def delete_prefix(self, prefix):
-        """Removes the lake partition folders under the prefix, as S3Store.delete_prefix does
-        (the prefix is taken as a folder: a trailing '/' is added when missing)."""
+        """Deletes every object under the folder prefix, as S3Store.delete_prefix does."""
         folder = prefix.rstrip("/") + "/"
-        gone = sorted(uri for uri in self.spark.lake if uri.startswith(folder))
+        gone = sorted(uri for uri in list(self.spark.lake_files) + list(self.texts) if uri.startswith(folder))
         for uri in gone:
-            del self.spark.lake[uri]
-        self.recorder.add("delete_prefix", uri=prefix, folders=gone)
+            self.spark.lake_files.pop(uri, None)
+            self.texts.pop(uri, None)
+        self.recorder.add("delete_prefix", uri=prefix, uris=gone)
         return len(gone)
 
 

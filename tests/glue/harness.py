@@ -18,6 +18,8 @@ SOURCE = "s3://capstone-events-s1-123/events/"
 LAKE = "s3://capstone-analytics-s1-123/"
 ETL = "s3://capstone-analytics-s1-123/etl/"
 TEMP = "s3://capstone-analytics-s1-123/glue-temp/"
+# Where write_journal.py keeps its entries (under the lake).
+JOURNAL = LAKE + "_state/journal/"
 # 100 real lines of the course starter generator (copied from the shared fixtures).
 FIXTURE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "starter-sample-100.jsonl.gz")
 
@@ -107,9 +109,34 @@ class Harness:
         if new:
             self.glue.bookmark_new.append(uri)
 
-    def run(self, args=None):
-        engine = LakehouseRun(self.spark, self.glue, self.job, self.storage, self.cloudwatch, self.lines.append, self.clock)
+    def run(self, args=None, batch_source=None):
+        engine = LakehouseRun(self.spark, self.glue, self.job, self.storage, self.cloudwatch, self.lines.append, self.clock,
+                              batch_source=batch_source)
         return engine.run(args or argv(), fake_glue.fake_get_resolved_options)
+
+    def put_partition(self, folder, rows, name="part-00000-old.c000.snappy.parquet"):
+        """One parquet object in a lake partition folder, as an earlier run left it; returns its URI."""
+        uri = folder + name
+        self.spark.lake_files[uri] = [dict(r) for r in rows]
+        return uri
+
+    def since(self, mark):
+        """Events recorded after position `mark` of the timeline (e.g. the second run's)."""
+        return self.recorder.events[mark:]
+
+    def deleted(self, events=None):
+        """Every object URI deleted through delete_uris, in order."""
+        events = self.recorder.events if events is None else events
+        return [u for k, d in events if k == "delete_uris" for u in d["uris"]]
+
+    def journal_objects(self):
+        """Journal object URI -> its parsed entries (table id -> entry)."""
+        return {u: json.loads(t) for u, t in self.storage.texts.items() if u.startswith(JOURNAL)}
+
+    def journal_saves(self):
+        """(timeline index, entries) of every journal object written, in order."""
+        return [(i, json.loads(d["text"])) for i, (k, d) in enumerate(self.recorder.events)
+                if k == "write_text" and d["uri"].startswith(JOURNAL)]
 
     def kinds(self):
         return [k for k, _ in self.recorder.events]

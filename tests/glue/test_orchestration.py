@@ -2,6 +2,7 @@
 
 Run from the repository root:  python3 -m unittest discover -s tests/glue -t tests/glue
 """
+import base64
 import gzip
 import json
 import unittest
@@ -96,28 +97,31 @@ class ManifestDrivenSteps(unittest.TestCase):
         h.run()
         conf = h.spark.conf.values
         self.assertEqual(conf["spark.sql.session.timeZone"], "UTC")
-        self.assertEqual(conf["spark.sql.sources.partitionOverwriteMode"], "dynamic")
+        # Partitions are replaced add-then-delete through the write journal, never by Spark's
+        # dynamic overwrite (which deletes a partition's files before the new ones land).
+        self.assertNotIn("spark.sql.sources.partitionOverwriteMode", conf)
         self.assertIn(conf["spark.sql.parquet.compression.codec"], ("snappy", "zstd"))
         last_conf = max(i for i, (k, _) in enumerate(h.recorder.events) if k == "conf")
         self.assertLess(last_conf, h.recorder.index("from_options"))
 
 
 class PartitionScopedWrites(unittest.TestCase):
-    def test_each_table_written_once_in_manifest_order_with_dynamic_overwrite(self):
+    def test_each_table_written_once_in_manifest_order_in_append_mode(self):
         h = typical(Harness())
         h.run()
         tables = lake_layout.load_tables(json.loads(harness.tables_json()))
-        expected = [LAKE + tables[s["writes"]].location + "/" for s in harness.manifest()["steps"] if s.get("writes")]
+        written = [tables[s["writes"]] for s in harness.manifest()["steps"] if s.get("writes")]
         writes = h.lake_writes()
-        self.assertEqual([w["path"] for w in writes], expected)
-        for w in writes:
-            self.assertEqual(w["mode"], "overwrite")
-            self.assertEqual(w["options"].get("partitionOverwriteMode"), "dynamic")
-            self.assertIn(w["options"].get("compression"), ("snappy", "zstd"))
+        self.assertEqual([w["path"] for w in writes], [LAKE + t.location + "/" for t in written])
+        for w, table in zip(writes, written):
+            self.assertEqual(w["mode"], "append")
+            self.assertNotIn("partitionOverwriteMode", w["options"])
+            self.assertEqual(w["partition_by"], table.partition_key_names)
+            self.assertEqual(w["options"].get("compression"), "snappy")
 
     def test_only_the_partitions_of_the_batch_are_written(self):
         h = typical(Harness())
-        h.spark.lake[LAKE + "silver/events/event_date=2025-11-18/event_hour=23/"] = [{"event_date": "2025-11-18", "event_hour": 23}]
+        h.put_partition(LAKE + "silver/events/event_date=2025-11-18/event_hour=23/", [{"event_date": "2025-11-18", "event_hour": 23}])
         h.run()
         by_path = {w["path"]: w for w in h.lake_writes()}
         silver = by_path[LAKE + "silver/events/"]
@@ -142,6 +146,9 @@ class PartitionScopedWrites(unittest.TestCase):
         h.spark.view_rows["quarantine"] = []
         summary = h.run()
         self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
+        self.assertFalse(any("quarantine.events" in entries for _, entries in h.journal_saves()))
+        self.assertIn({"event": "write_skipped", "table": "quarantine.events", "reason": "no rows in this batch"},
+                      [json.loads(line) for line in h.lines if line.startswith("{")])
         self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 0)
         self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
 
@@ -167,8 +174,8 @@ class MergeReads(unittest.TestCase):
         h = typical(Harness())
         touched = LAKE + "silver/events/event_date=2025-11-19/event_hour=17/"
         other = LAKE + "silver/events/event_date=2025-11-18/event_hour=23/"
-        h.spark.lake[touched] = [{"event_date": "2025-11-19", "event_hour": 17}]
-        h.spark.lake[other] = [{"event_date": "2025-11-18", "event_hour": 23}]
+        h.put_partition(touched, [{"event_date": "2025-11-19", "event_hour": 17}])
+        h.put_partition(other, [{"event_date": "2025-11-18", "event_hour": 23}])
         h.run()
         reads = [r for r in h.recorder.of("read_parquet") if any("silver/events" in p for p in r["paths"])]
         self.assertEqual(reads[0]["paths"], [touched])  # hour 18 does not exist yet: not read
@@ -182,15 +189,15 @@ class MergeReads(unittest.TestCase):
     def test_path_partitioned_merges_read_the_touched_source_hour(self):
         h = typical(Harness())
         hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
-        h.spark.lake[hour] = [dict(PATH_KEYS)]
-        h.spark.lake[LAKE + "bronze/events/year=2025/month=11/day=19/hour=16/"] = [dict(PATH_KEYS, hour="16")]
+        h.put_partition(hour, [dict(PATH_KEYS)])
+        h.put_partition(LAKE + "bronze/events/year=2025/month=11/day=19/hour=16/", [dict(PATH_KEYS, hour="16")])
         h.run()
         reads = [r for r in h.recorder.of("read_parquet") if any("bronze/events" in p for p in r["paths"])]
         self.assertEqual([r["paths"] for r in reads], [[hour]])
 
-    def test_rows_a_merge_reads_are_staged_before_the_table_is_overwritten(self):
+    def test_rows_a_merge_reads_are_staged_before_the_table_is_written(self):
         h = typical(Harness())
-        h.spark.lake[LAKE + "silver/events/event_date=2025-11-19/event_hour=17/"] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        h.put_partition(LAKE + "silver/events/event_date=2025-11-19/event_hour=17/", [{"event_date": "2025-11-19", "event_hour": 17}])
         h.run()
         staged = [w for w in h.writes() if w["path"].startswith(TEMP)]
         self.assertEqual(len(staged), 1)
@@ -209,98 +216,221 @@ class MergeReads(unittest.TestCase):
 
 
 QUARANTINE_HOUR = LAKE + "quarantine/events/year=2025/month=11/day=19/hour=17/"
+SILVER_ROW_17 = {"event_date": "2025-11-19", "event_hour": 17}
 
 
 def silver_folder(day, hour):
     return LAKE + "silver/events/event_date=2025-11-%02d/event_hour=%d/" % (day, hour)
 
 
+def table_of_path(path):
+    tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+    return [t.id for t in tables.values() if LAKE + t.location + "/" == path][0]
+
+
+def logged(h, event):
+    return [json.loads(line) for line in h.lines if '"%s"' % event in line]
+
+
+class JournalledWrites(unittest.TestCase):
+    """write_journal.py: a partition is replaced by adding the new files, then deleting the old
+    ones listed before the write; a run that dies in between is repaired by the next run."""
+
+    def test_each_write_is_begun_in_the_journal_before_it_and_marked_written_after_it(self):
+        h = typical(Harness())
+        h.run()
+        saves = h.journal_saves()
+        for write in h.lake_writes():
+            table = table_of_path(write["path"])
+            at = h.recorder.events.index(("write", write))
+            begun = [i for i, entries in saves if entries.get(table, {}).get("state") == "writing"]
+            done = [i for i, entries in saves if entries.get(table, {}).get("state") == "written"]
+            self.assertEqual(len(begun), 1, table)
+            self.assertLess(begun[0], at, table)
+            self.assertEqual(len(done), 1, table)
+            self.assertGreater(done[0], at, table)
+            self.assertEqual(saves[[i for i, _ in saves].index(begun[0])][1][table]["root"], write["path"])
+
+    def test_the_old_files_of_a_replaced_partition_are_deleted_after_the_new_ones_land(self):
+        h = typical(Harness())
+        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        untouched = h.put_partition(silver_folder(19, 16), [{"event_date": "2025-11-19", "event_hour": 16}])
+        h.run()
+        begin = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
+        self.assertEqual(begin["old"], {silver_folder(19, 17): [old], silver_folder(19, 18): []})
+        write = h.recorder.index("write", path=LAKE + "silver/events/")
+        deletion = [i for i, (k, d) in enumerate(h.recorder.events) if k == "delete_uris" and old in d["uris"]]
+        self.assertEqual(len(deletion), 1)
+        self.assertLess(write, deletion[0])
+        self.assertEqual(h.deleted().count(old), 1)
+        new = h.recorder.of("write")[[w["path"] for w in h.recorder.of("write")].index(LAKE + "silver/events/")]["files"]
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [f for f in new if f.startswith(silver_folder(19, 17))])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 16)), [untouched])
+        self.assertLess(deletion[0], h.kinds().index("job.commit"))
+
+    def test_a_finished_run_leaves_no_journal(self):
+        h = typical(Harness())
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.run()
+        self.assertTrue(h.journal_saves())
+        self.assertEqual(h.journal_objects(), {})
+
+    def test_a_failed_write_deletes_nothing_and_leaves_a_writing_entry(self):
+        h = typical(Harness())
+        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.spark.fail_write_prefixes.append(LAKE + "silver/")
+        h.spark.partitions_landed_before_failure = 1
+        with self.assertRaisesRegex(RuntimeError, "injected write failure"):
+            h.run()
+        # Only the journal objects of finished tables were deleted, no lake file.
+        self.assertEqual([u for u in h.deleted() if not u.startswith(harness.JOURNAL)], [])
+        self.assertIn(old, h.spark.lake_files)
+        (entries,) = h.journal_objects().values()
+        self.assertEqual(list(entries), ["silver.events"])  # the tables before it were finished
+        self.assertEqual(entries["silver.events"]["state"], "writing")
+        self.assertEqual(entries["silver.events"]["old"][silver_folder(19, 17)], [old])
+        self.assertNotIn("job.commit", h.kinds())
+
+    def test_the_next_run_rolls_back_exactly_the_partial_new_files_before_reading(self):
+        h = typical(Harness())
+        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.spark.fail_write_prefixes.append(LAKE + "silver/")
+        h.spark.partitions_landed_before_failure = 1
+        with self.assertRaises(RuntimeError):
+            h.run()
+        (landed,) = h.recorder.of("write_failed")[0]["landed"]
+        self.assertTrue(landed.startswith(silver_folder(19, 17)))
+        self.assertEqual(sorted(h.spark.files_in(silver_folder(19, 17))), sorted([old, landed]))
+        h.spark.fail_write_prefixes.clear()
+        dead_journal = list(h.journal_objects())
+        mark = len(h.recorder.events)
+        h.run()
+        second = h.since(mark)
+        reading = [k for k, _ in second].index("from_options")
+        recovery = second[:reading]
+        self.assertEqual(h.deleted(recovery), [landed] + dead_journal)
+        self.assertIn(("delete_prefix", LAKE + "silver/events/_temporary/"), [(k, d.get("uri")) for k, d in recovery])
+        self.assertFalse(any("/_temporary/" in uri for uri in h.spark.lake_files))
+        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")], [("silver.events", "rolled_back")])
+        self.assertNotIn(old, h.deleted(recovery))  # the old version stays until the replay replaces it
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
+        self.assertEqual(h.journal_objects(), {})
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
+    def test_a_run_that_died_after_writing_is_rolled_forward_deleting_exactly_the_old_files(self):
+        h = typical(Harness())
+        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.storage.fail_delete_under = silver_folder(19, 17)
+        with self.assertRaisesRegex(IOError, "injected delete failure"):
+            h.run()
+        (entries,) = h.journal_objects().values()
+        self.assertEqual(entries["silver.events"]["state"], "written")
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 2)  # new and old side by side
+        self.assertNotIn("job.commit", h.kinds())
+        h.storage.fail_delete_under = None
+        dead_journal = list(h.journal_objects())
+        mark = len(h.recorder.events)
+        h.run()
+        second = h.since(mark)
+        recovery = second[:[k for k, _ in second].index("from_options")]
+        self.assertEqual(h.deleted(recovery), [old] + dead_journal)
+        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")], [("silver.events", "rolled_forward")])
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
+    def test_a_run_with_no_journal_repairs_nothing(self):
+        h = typical(Harness())
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.run()
+        before_reading = h.recorder.events[:h.recorder.index("from_options")]
+        self.assertEqual(h.deleted(before_reading), [])
+        self.assertIn(("list", harness.JOURNAL), [(k, d.get("uri")) for k, d in before_reading])
+        self.assertEqual(logged(h, "interrupted_write_repaired"), [])
+
+
 class EmptiedPartitions(unittest.TestCase):
     """manifest.ts: a partition that an earlier `read` step of the same table loaded and that
-    has no row in the result is deleted (the local engine's writePartitions does the same)."""
-
-    def emptied_lines(self, h):
-        return [json.loads(line) for line in h.lines if '"partition_emptied"' in line]
+    has no row in the result is deleted (the local engine's writePartitions does the same),
+    through the journal like any replaced partition."""
 
     def test_a_fixed_corrupt_file_takes_its_quarantine_partition_with_it(self):
         h = typical(Harness())
         # The earlier run quarantined the file as corrupt; now fixed, its lines are all valid.
-        h.spark.lake[QUARANTINE_HOUR] = [dict(PATH_KEYS, reason="corrupt_file")]
-        other_hour = LAKE + "quarantine/events/year=2025/month=11/day=19/hour=16/"
-        h.spark.lake[other_hour] = [dict(PATH_KEYS, hour="16", reason="missing_field")]
+        emptied = h.put_partition(QUARANTINE_HOUR, [dict(PATH_KEYS, reason="corrupt_file")])
+        other = h.put_partition(LAKE + "quarantine/events/year=2025/month=11/day=19/hour=16/",
+                                [dict(PATH_KEYS, hour="16", reason="missing_field")])
         bronze_hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
-        h.spark.lake[bronze_hour] = [dict(PATH_KEYS)]
+        bronze_old = h.put_partition(bronze_hour, [dict(PATH_KEYS)])
         h.spark.view_rows["quarantine"] = []
         summary = h.run()
-        self.assertNotIn(QUARANTINE_HOUR, h.spark.lake)
-        self.assertEqual([e["uri"] for e in h.recorder.of("delete_prefix")], [QUARANTINE_HOUR])
-        self.assertIn(other_hour, h.spark.lake)  # not read by this batch: untouched
-        self.assertIn(bronze_hour, h.spark.lake)  # rewritten, still there
-        self.assertEqual(self.emptied_lines(h), [{"event": "partition_emptied", "table": "quarantine.events", "partition": QUARANTINE_HOUR}])
+        self.assertEqual(h.spark.files_in(QUARANTINE_HOUR), [])
+        self.assertIn(emptied, h.deleted())
+        self.assertIn(other, h.spark.lake_files)  # not read by this batch: untouched
+        self.assertNotIn(other, h.deleted())
+        self.assertEqual(len(h.spark.files_in(bronze_hour)), 1)  # replaced, still there
+        self.assertNotIn(bronze_old, h.spark.lake_files)
+        self.assertEqual(logged(h, "partition_emptied"), [{"event": "partition_emptied", "table": "quarantine.events", "partition": QUARANTINE_HOUR}])
         self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 1)
         self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
-        self.assertLess(h.recorder.index("delete_prefix"), h.kinds().index("job.commit"))
+        begun = [e["quarantine.events"] for _, e in h.journal_saves() if "quarantine.events" in e]
+        self.assertEqual(begun[0]["old"], {QUARANTINE_HOUR: [emptied]})
+        self.assertLess(h.kinds().index("delete_uris"), h.kinds().index("job.commit"))
 
     def test_a_partition_still_in_the_result_is_rewritten_not_deleted(self):
         h = typical(Harness())
-        h.spark.lake[QUARANTINE_HOUR] = [dict(PATH_KEYS, reason="corrupt_file")]
-        h.spark.lake[silver_folder(19, 17)] = [{"event_date": "2025-11-19", "event_hour": 17}]
+        h.put_partition(QUARANTINE_HOUR, [dict(PATH_KEYS, reason="corrupt_file")])
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
         summary = h.run()
-        self.assertEqual(h.recorder.of("delete_prefix"), [])
-        self.assertEqual(self.emptied_lines(h), [])
-        self.assertIn(QUARANTINE_HOUR, h.spark.lake)
-        self.assertIn(silver_folder(19, 17), h.spark.lake)
+        self.assertEqual(logged(h, "partition_emptied"), [])
+        self.assertEqual(len(h.spark.files_in(QUARANTINE_HOUR)), 1)
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
         self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 1)
         self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
 
-    def test_hour_1_is_deleted_without_its_prefix_sibling_hour_10(self):
+    def test_hour_1_is_emptied_without_its_prefix_sibling_hour_10(self):
         h = typical(Harness())
         h.spark.view_rows["silver_batch"] = [{"event_date": "2025-11-19", "event_hour": 1}]
         h.spark.view_rows["silver"] = [{"event_date": "2025-11-19", "event_hour": 2}]
-        h.spark.lake[silver_folder(19, 1)] = [{"event_date": "2025-11-19", "event_hour": 1}]
-        h.spark.lake[silver_folder(19, 10)] = [{"event_date": "2025-11-19", "event_hour": 10}]
+        hour_1 = h.put_partition(silver_folder(19, 1), [{"event_date": "2025-11-19", "event_hour": 1}])
+        hour_10 = h.put_partition(silver_folder(19, 10), [{"event_date": "2025-11-19", "event_hour": 10}])
         summary = h.run()
-        deleted = [e["uri"] for e in h.recorder.of("delete_prefix")]
-        self.assertEqual(deleted, [silver_folder(19, 1)])
-        self.assertTrue(deleted[0].endswith("/event_hour=1/"))
-        self.assertNotIn(silver_folder(19, 1), h.spark.lake)
-        self.assertIn(silver_folder(19, 10), h.spark.lake)
-        self.assertIn(silver_folder(19, 2), h.spark.lake)
-        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)  # hour 2 written, hour 1 deleted
-        # Write first, then delete: a failure in between never loses rows not rewritten elsewhere.
-        self.assertLess(h.recorder.index("write", path=LAKE + "silver/events/"), h.recorder.index("delete_prefix"))
+        begun = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
+        self.assertEqual(begun["old"], {silver_folder(19, 1): [hour_1], silver_folder(19, 2): []})
+        self.assertIn(hour_1, h.deleted())
+        self.assertNotIn(hour_10, h.deleted())
+        self.assertEqual(h.spark.files_in(silver_folder(19, 1)), [])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 10)), [hour_10])
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 2))), 1)
+        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)  # hour 2 written, hour 1 emptied
+        self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [silver_folder(19, 1)])
 
-    def test_a_failed_write_deletes_nothing(self):
-        h = typical(Harness())
-        h.spark.view_rows["silver"] = [{"event_date": "2025-11-19", "event_hour": 18}]
-        h.spark.lake[silver_folder(19, 17)] = [{"event_date": "2025-11-19", "event_hour": 17}]
-        h.spark.fail_write_prefixes.append(LAKE + "silver/")
-        with self.assertRaises(RuntimeError):
-            h.run()
-        self.assertEqual(h.recorder.of("delete_prefix"), [])
-        self.assertIn(silver_folder(19, 17), h.spark.lake)
-
-    def test_a_read_by_leading_keys_deletes_single_partitions_never_the_whole_prefix(self):
+    def test_a_read_by_leading_keys_empties_single_partitions_never_the_whole_prefix(self):
         h = typical(Harness())
         changed = harness.manifest()
         for step in changed["steps"]:
             if step["name"] == "silver_existing":
                 step["read"]["keys"] = ["event_date"]
         h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
+        files = {}
         for day, hour in ((19, 5), (19, 17), (18, 23)):
-            h.spark.lake[silver_folder(day, hour)] = [{"event_date": "2025-11-%02d" % day, "event_hour": hour}]
+            files[(day, hour)] = h.put_partition(silver_folder(day, hour), [{"event_date": "2025-11-%02d" % day, "event_hour": hour}])
         h.run()  # the result has hours 17 and 18 of the 19th
-        self.assertEqual([e["uri"] for e in h.recorder.of("delete_prefix")], [silver_folder(19, 5)])
-        self.assertIn(silver_folder(19, 17), h.spark.lake)
-        self.assertIn(silver_folder(18, 23), h.spark.lake)
+        begun = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
+        self.assertEqual(set(begun["old"]), {silver_folder(19, 5), silver_folder(19, 17), silver_folder(19, 18)})
+        self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [silver_folder(19, 5)])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [])
+        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
+        self.assertEqual(h.spark.files_in(silver_folder(18, 23)), [files[(18, 23)]])
 
     def test_a_read_with_no_later_write_deletes_nothing(self):
         h = typical(Harness())
         # silver_days reads whole dates of silver after silver was written; no step writes it again.
-        h.spark.lake[silver_folder(19, 5)] = [{"event_date": "2025-11-19", "event_hour": 5}]
+        hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
         h.run()
-        self.assertEqual(h.recorder.of("delete_prefix"), [])
-        self.assertIn(silver_folder(19, 5), h.spark.lake)
+        self.assertTrue(any(silver_folder(19, 5).rsplit("/", 2)[0] + "/" in r["paths"] for r in h.recorder.of("read_parquet")))
+        self.assertNotIn(hour_5, h.deleted())
+        self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [hour_5])
+        self.assertFalse(any(silver_folder(19, 5) in e.get("silver.events", {}).get("old", {}) for _, e in h.journal_saves()))
 
 
 class CommitDiscipline(unittest.TestCase):
@@ -442,9 +572,8 @@ class SourceFiles(unittest.TestCase):
         h = typical(Harness())
         done = source_uri(19, 17, 50, "events-20251119-175000.jsonl.gz")
         h.add_source(done, gz(["{}"]), new=False)
-        h.spark.lake[LAKE + "bronze/file_ledger/year=2025/month=11/day=19/hour=17/"] = [
-            {"source_file": done[len("s3://capstone-events-s1-123/"):]}
-        ]
+        h.put_partition(LAKE + "bronze/file_ledger/year=2025/month=11/day=19/hour=17/",
+                        [{"source_file": done[len("s3://capstone-events-s1-123/"):]}])
         h.glue.bookmark_error = RuntimeError("java.io.EOFException: Unexpected end of input stream")
         summary = h.run()
         self.assertEqual(summary["mode"], "ledger_fallback")
@@ -481,7 +610,7 @@ class SourceFiles(unittest.TestCase):
         summary = h.run(argv(backfill_from="2025-11-18", backfill_to="2025-11-20"))
         self.assertEqual(summary["mode"], "backfill")
         self.assertEqual(h.recorder.of("from_options"), [])
-        listed = [e["uri"] for e in h.recorder.of("list")]
+        listed = [e["uri"] for e in h.recorder.of("list") if e["uri"].startswith(SOURCE)]
         self.assertEqual(listed, [SOURCE + "year=2025/month=11/day=%02d/" % d for d in (18, 19, 20)])
         self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
 
@@ -526,27 +655,112 @@ class RunReport(unittest.TestCase):
         self.assertNotIn("SilverRowsAdded", names)
 
 
-class PureHelpers(unittest.TestCase):
-    def test_lines_keep_blanks_and_drop_terminators(self):
-        self.assertEqual(batch_input.decode_lines(b'{"a":1}\r\n\n  \n{"b"\n'), ['{"a":1}', "", "  ", '{"b"'])
-        self.assertEqual(batch_input.decode_lines(b"no newline"), ["no newline"])
-        self.assertEqual(batch_input.decode_lines(b""), [])
+def b64(raw):
+    return base64.b64encode(raw).decode("ascii")
 
-    def test_gunzip_reads_multi_member_files_and_reports_garbage(self):
-        lines, error = batch_input.gunzip_lines(gzip.compress(b"a\n") + gzip.compress(b"b\n"))
-        self.assertEqual((lines, error), (["a", "b"], None))
-        lines, error = batch_input.gunzip_lines(b"\x1f\x8b garbage")
-        self.assertEqual(lines, [])
-        self.assertTrue(error.startswith("cannot decompress: "), error)
+
+def read(content, max_line_bytes=batch_input.DEFAULT_MAX_LINE_BYTES, max_file_bytes=batch_input.DEFAULT_MAX_FILE_BYTES):
+    return batch_input.read_source_file(content, max_line_bytes, max_file_bytes)
+
+
+class SourceReading(unittest.TestCase):
+    """read_source_file / split_lines: what batch_lines and batch_files get from one object's bytes."""
+
+    def test_lines_end_at_lf_or_crlf_and_keep_blanks(self):
+        lines, problem, error = read(gzip.compress(b'{"a":1}\r\n\n  \n{"b"\n'))
+        self.assertEqual(lines, [('{"a":1}', None), ("", None), ("  ", None), ('{"b"', None)])
+        self.assertEqual((problem, error), (None, None))
+
+    def test_a_final_line_without_terminator_is_a_line_and_a_final_terminator_adds_none(self):
+        self.assertEqual(read(gzip.compress(b"a\nlast"))[0], [("a", None), ("last", None)])
+        self.assertEqual(read(gzip.compress(b"a\r\nlast\r"))[0], [("a", None), ("last", None)])
+        self.assertEqual(read(gzip.compress(b"a\n"))[0], [("a", None)])
+
+    def test_a_crlf_split_between_chunks_is_one_terminator(self):
+        self.assertEqual(list(batch_input.split_lines([b"a\r", b"\nb\r", b"\n"], 100)), [("a", None), ("b", None)])
+        self.assertEqual(list(batch_input.split_lines([b"ab", b"c\nd", b"e"], 100)), [("abc", None), ("de", None)])
+
+    def test_a_bom_is_dropped_only_at_the_start_of_the_file(self):
+        bom = b"\xef\xbb\xbf"
+        self.assertEqual(read(gzip.compress(bom + b"a\n" + bom + b"b\n"))[0], [("a", None), ("\ufeffb", None)])
+        # A second gzip member does not start a new file.
+        self.assertEqual(read(gzip.compress(b"a\n") + gzip.compress(bom + b"b\n"))[0], [("a", None), ("\ufeffb", None)])
+
+    def test_a_bom_split_across_the_first_gzip_members_is_still_the_file_start(self):
+        # The file's decompressed bytes start with a BOM; the local engine drops it. Fails while
+        # split_lines only looks for the BOM inside the first decompressed chunk.
+        self.assertEqual(read(gzip.compress(b"\xef\xbb") + gzip.compress(b"\xbfa\n"))[0], [("a", None)])
+
+    def test_invalid_utf8_keeps_the_exact_bytes_in_base64(self):
+        lines, problem, _ = read(gzip.compress(b'{"a":"\xff\xfe"}\r\nok\n'))
+        self.assertEqual(lines, [(b64(b'{"a":"\xff\xfe"}'), "bad_encoding"), ("ok", None)])
+        self.assertIsNone(problem)  # a bad line is quarantined, not the file
+
+    def test_an_over_long_line_keeps_a_base64_prefix_of_the_bound(self):
+        lines, problem, _ = read(gzip.compress(b"x" * 10 + b"\n12345678\n" + b"y" * 9 + b"\r\n"), max_line_bytes=8)
+        self.assertEqual(lines, [(b64(b"x" * 8), "line_too_long"), ("12345678", None), (b64(b"y" * 8), "line_too_long")])
+        self.assertIsNone(problem)
+        # The bound holds across chunks, and the CR of a line exactly at the bound is no byte of it.
+        chunks = [b"abc", b"defgh", b"ij\r\n", b"12345678\r\n"]
+        self.assertEqual(list(batch_input.split_lines(chunks, 8)), [(b64(b"abcdefgh"), "line_too_long"), ("12345678", None)])
+
+    def test_multi_member_gzip_is_one_file(self):
+        self.assertEqual(read(gzip.compress(b"a\nb") + gzip.compress(b"c\n"))[0], [("a", None), ("bc", None)])
+
+    def test_undecompressable_content_is_a_corrupt_file_with_no_lines(self):
+        whole = gzip.compress(b"".join(b'{"n":%d}\n' % i for i in range(2000)))
+        for name, content in (("not gzip", b"plain text\n"), ("trailing garbage", gzip.compress(b"a\n") + b"garbage"),
+                              ("truncated", whole[: len(whole) // 2]), ("bad header", b"\x1f\x8b garbage")):
+            lines, problem, error = read(content)
+            self.assertEqual((lines, problem), ([], "corrupt_file"), name)
+            self.assertTrue(error.startswith("cannot decompress: "), error)
 
     def test_a_zero_byte_object_is_an_empty_file_as_in_the_local_engine(self):
-        self.assertEqual(batch_input.gunzip_lines(b""), ([], None))
+        self.assertEqual(read(b""), ([], None, None))
 
+    def test_a_file_over_the_decompressed_bound_is_not_read_at_all(self):
+        content = gzip.compress(b"line\n" * 100)
+        self.assertEqual(len(read(content, max_file_bytes=500)[0]), 100)  # exactly at the bound: read
+        lines, problem, error = read(content, max_file_bytes=499)
+        self.assertEqual((lines, problem), ([], "file_too_large"))
+        self.assertIn("499", error)
+        self.assertEqual(read(gzip.compress(b"a\n") + gzip.compress(b"b\n"), max_file_bytes=3)[1], "file_too_large")
+
+    def test_explode_file_gives_one_file_record_then_its_lines(self):
+        records = list(batch_input.explode_file("events/x.jsonl.gz", gzip.compress(b"a\n\xff\n")))
+        self.assertEqual(records, [("file", "events/x.jsonl.gz", None, None), ("line", "events/x.jsonl.gz", "a", None),
+                                   ("line", "events/x.jsonl.gz", b64(b"\xff"), "bad_encoding")])
+
+
+class SourceUris(unittest.TestCase):
     def test_relative_key_strips_scheme_and_bucket(self):
         self.assertEqual(batch_input.relative_key("s3://bkt/events/year=2025/x.jsonl.gz"), "events/year=2025/x.jsonl.gz")
+        self.assertEqual(batch_input.relative_key("s3a://bkt/events/x.jsonl.gz", "s3://bkt/"), "events/x.jsonl.gz")
         with self.assertRaisesRegex(batch_input.InputError, "not an S3 URI"):
             batch_input.relative_key("/tmp/x")
 
+    def test_relative_key_of_local_files_in_either_spelling(self):
+        root = batch_input.source_root("file:///data/src/events/")
+        self.assertEqual(root, "file:///data/src/")
+        self.assertEqual(batch_input.relative_key("file:/data/src/events/year=2025/x.jsonl.gz", root), "events/year=2025/x.jsonl.gz")
+        self.assertEqual(batch_input.relative_key("file:///data/src/events/x.jsonl.gz", root), "events/x.jsonl.gz")
+        with self.assertRaisesRegex(batch_input.InputError, "not under the source root"):
+            batch_input.relative_key("file:///data/other/events/x.jsonl.gz", root)
+
+    def test_source_root_is_the_bucket_root_on_s3(self):
+        self.assertEqual(batch_input.source_root("s3://bkt/events/"), "s3://bkt/")
+        self.assertEqual(batch_input.source_root("s3a://bkt/some/prefix/events"), "s3://bkt/")
+        self.assertEqual(batch_input.source_root("file:///data/src"), "file:///data/src/")
+
+    def test_normalize_uri_gives_one_spelling_per_object(self):
+        self.assertEqual(batch_input.normalize_uri("s3a://b/k"), "s3://b/k")
+        self.assertEqual(batch_input.normalize_uri("s3n://b/k"), "s3://b/k")
+        self.assertEqual(batch_input.normalize_uri("s3://b/k"), "s3://b/k")
+        self.assertEqual(batch_input.normalize_uri("file:/data/x"), "file:///data/x")
+        self.assertEqual(batch_input.normalize_uri("file:///data/x"), "file:///data/x")
+
+
+class PartitionPaths(unittest.TestCase):
     def test_partition_values_match_the_schema_module_formats(self):
         tables = lake_layout.load_tables(json.loads(harness.tables_json()))
         silver, bronze = tables["silver.events"], tables["bronze.events"]
