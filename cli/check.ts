@@ -1,3 +1,4 @@
+import type { CheckResult } from '../etl/check-runtime';
 import { Command } from './command';
 import { LAKE_FLAG, readableLake } from './lake-input';
 import { textTable } from './output';
@@ -22,11 +23,17 @@ export const command: Command = {
     const { failsRun } = require('../etl/check-runtime') as typeof import('../etl/check-runtime');
     const bad = results.filter(failsRun);
     for (const r of bad) console.error(r.message ?? `check ${r.id}: ${r.status}`);
-    const observed = results.filter((r) => r.status === 'observed').length;
-    const observations = observed > 0 ? ` (${observed} observation${observed === 1 ? '' : 's'} reported, never failing)` : '';
-    console.log(
-      `${results.length - bad.length}/${results.length} checks passed or had no data${observations}${bad.length ? `; failed: ${bad.map((r) => r.id).join(', ')}` : ''}`,
-    );
+    console.log(verdictLine(results, bad));
     return bad.length > 0 ? 1 : 0;
   },
 };
+
+/** `23/23 checks passed or had no data; 2 observations reported (never failing); failed: ...` */
+export function verdictLine(results: readonly CheckResult[], failed: readonly CheckResult[]): string {
+  const observations = results.filter((r) => r.kind === 'observation').length;
+  const invariants = results.length - observations;
+  const reported = observations > 0 ? `; ${observations} observation${observations === 1 ? '' : 's'} reported (never failing)` : '';
+  const failures = failed.length > 0 ? `; failed: ${failed.map((r) => r.id).join(', ')}` : '';
+  const failedInvariants = failed.filter((r) => r.kind !== 'observation').length;
+  return `${invariants - failedInvariants}/${invariants} checks passed or had no data${reported}${failures}`;
+}

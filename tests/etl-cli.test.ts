@@ -6,6 +6,8 @@ import { listPartitionDirs } from '../etl/local/partitions';
 import { openDuck, sqlString } from '../etl/local/duck';
 import { goldUserActivity } from '../etl/schema';
 import { eventLine, keyAt, tempDir, writeSource } from './etl-helpers';
+import type { CheckResult } from '../etl/check-runtime';
+import { verdictLine } from '../cli/check';
 
 const BIN = path.join(__dirname, '..', 'bin', 'lakehouse.js');
 const lakehouse = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -99,5 +101,28 @@ describe('lakehouse run / query / check (CLI)', () => {
       expect(res.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
       expect(res.stderr).to.match(/--(source|lake|format)/);
     }
+  });
+});
+
+describe('lakehouse check: verdict line', () => {
+  const result = (id: string, kind: CheckResult['kind'], status: CheckResult['status']): CheckResult => ({
+    id,
+    kind,
+    status,
+    failures: 0,
+    rowsChecked: 1,
+    observed: null,
+  });
+
+  it('counts invariants, reports observations apart, and names every failure', () => {
+    const results = [
+      result('a', 'data', 'pass'),
+      result('b', 'structural', 'fail'),
+      result('c', 'observation', 'observed'),
+      result('d', 'observation', 'error'),
+    ];
+    const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
+    expect(verdictLine(results, failed)).to.equal('1/2 checks passed or had no data; 2 observations reported (never failing); failed: b, d');
+    expect(verdictLine(results.slice(0, 1), [])).to.equal('1/1 checks passed or had no data');
   });
 });
