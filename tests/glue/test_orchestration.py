@@ -460,6 +460,14 @@ class CommitDiscipline(unittest.TestCase):
             h.run()
         self.assertNotIn("job.commit", h.kinds())
 
+    def test_without_cloudwatch_no_metrics_are_sent_and_the_run_commits(self):
+        h = typical(Harness())
+        h.cloudwatch = None
+        h.run()
+        self.assertEqual(h.recorder.of("put_metric_data"), [])
+        self.assertEqual(len([line for line in h.lines if '"lakehouse_etl_run"' in line]), 1)
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
     def test_metrics_outage_does_not_block_the_commit(self):
         h = typical(Harness())
         h.cloudwatch.fail = RuntimeError("throttled")
@@ -556,14 +564,17 @@ class SourceFiles(unittest.TestCase):
         files = {r["source_file"]: r for r in h.spark.table("batch_files").collect()}
         self.assertEqual(len(files), 3)
         key = lambda uri: uri[len("s3://capstone-events-s1-123/"):]  # noqa: E731
-        self.assertIsNone(files[key(source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"))]["read_error"])
-        self.assertTrue(files[key(corrupt)]["read_error"])
-        self.assertTrue(files[key(truncated)]["read_error"])
+        good_row = files[key(source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"))]
+        self.assertEqual((good_row["read_error"], good_row["read_problem"]), (None, None))
+        for uri in (corrupt, truncated):
+            self.assertEqual(files[key(uri)]["read_problem"], "corrupt_file")
+            self.assertTrue(files[key(uri)]["read_error"].startswith("cannot decompress: "))
         self.assertEqual(files[key(corrupt)]["ingested_at"], "2025-11-19 18:00:05.000000")
         lines = h.spark.table("batch_lines").collect()
         expected = gzip.decompress(good).decode("utf-8").split("\n")
         expected = expected[:-1] if expected[-1] == "" else expected
         self.assertEqual([r["line"] for r in lines], expected)
+        self.assertEqual({r["line_problem"] for r in lines}, {None})
         self.assertTrue(all(r["source_file"].startswith("events/year=2025/") for r in lines))
         self.assertEqual(summary["files_read"], 3)
         self.assertEqual(h.kinds()[-1], "job.commit")
@@ -613,6 +624,51 @@ class SourceFiles(unittest.TestCase):
         listed = [e["uri"] for e in h.recorder.of("list") if e["uri"].startswith(SOURCE)]
         self.assertEqual(listed, [SOURCE + "year=2025/month=11/day=%02d/" % d for d in (18, 19, 20)])
         self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
+
+
+    def test_a_local_batch_source_chooses_the_files_and_reports_unread_ones(self):
+        h = typical(Harness())
+        h.glue.bookmark_new.clear()  # the bookmark is not asked when a batch source is given
+        read_uri = source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")
+        changed = "events/year=2025/month=11/day=19/hour=17/minute=58/events-20251119-175800.jsonl.gz"
+        source = LocalBatch([read_uri], [(changed, "changed_file", "processed sha256 aa, now sha256 bb")])
+        summary = h.run(batch_source=source)
+        self.assertEqual(h.recorder.of("from_options"), [])
+        self.assertEqual(summary["mode"], "local")
+        self.assertEqual(summary["files_read"], 2)
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [read_uri])
+        files = {r["source_file"]: r for r in h.spark.table("batch_files").collect()}
+        self.assertEqual(sorted(files), sorted([changed, read_uri[len("s3://capstone-events-s1-123/"):]]))
+        self.assertEqual((files[changed]["read_problem"], files[changed]["read_error"]), ("changed_file", "processed sha256 aa, now sha256 bb"))
+        self.assertEqual({r["source_file"] for r in h.spark.table("batch_lines").collect()}, {read_uri[len("s3://capstone-events-s1-123/"):]})
+        self.assertEqual(h.kinds()[-1], "job.commit")
+
+    def test_a_batch_of_only_unread_files_still_runs_the_steps(self):
+        h = typical(Harness())
+        h.glue.bookmark_new.clear()
+        unreadable = "events/year=2025/month=11/day=19/hour=17/minute=58/events-20251119-175800.jsonl.gz"
+        summary = h.run(batch_source=LocalBatch([], [(unreadable, "unreadable_file", "cannot read: EACCES")]))
+        self.assertNotIn("empty_batch", summary)
+        self.assertEqual(h.recorder.of("read_binary"), [])
+        self.assertEqual([(r["source_file"], r["read_problem"]) for r in h.spark.table("batch_files").collect()], [(unreadable, "unreadable_file")])
+        self.assertEqual(h.spark.table("batch_lines").collect(), [])
+        self.assertEqual(len(h.recorder.of("sql")), len(sql_steps()))
+
+
+class LocalBatch:
+    """The local Spark adapter's batch source: files chosen outside the bookmark."""
+
+    mode = "local"
+
+    def __init__(self, uris, unread):
+        self.uris = uris
+        self.unread = unread
+
+    def files_to_read(self):
+        return list(self.uris)
+
+    def unread_files(self):
+        return list(self.unread)
 
 
 class RunReport(unittest.TestCase):
