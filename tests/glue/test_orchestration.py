@@ -530,6 +530,46 @@ class Arguments(unittest.TestCase):
         resolved = job_args.resolve_args(argv(lake_path="s3://b"), fake_glue.fake_get_resolved_options)
         self.assertEqual(resolved["lake_path"], "s3://b/")
 
+    def test_read_bounds_default_to_the_local_engine_bounds(self):
+        import fake_glue
+
+        resolved = job_args.resolve_args(argv(), fake_glue.fake_get_resolved_options)
+        self.assertEqual((resolved["max_line_bytes"], resolved["max_file_bytes"]), (1024 * 1024, 4 * 1024 * 1024 * 1024))
+
+    def test_read_bounds_are_taken_as_positive_integers(self):
+        import fake_glue
+
+        resolved = job_args.resolve_args(argv(max_line_bytes="2048", max_file_bytes="1000000"), fake_glue.fake_get_resolved_options)
+        self.assertEqual((resolved["max_line_bytes"], resolved["max_file_bytes"]), (2048, 1000000))
+
+    def test_a_bad_read_bound_fails_naming_it_before_job_init(self):
+        for name in ("max_line_bytes", "max_file_bytes"):
+            for value in ("0", "-5", "1.5", "1MiB", ""):
+                h = typical(Harness())
+                with self.assertRaisesRegex(job_args.ArgumentError, "--%s: expected .*positive integer.*got '%s'" % (name, value)):
+                    h.run(argv(**{name: value}))
+                self.assertEqual(h.recorder.of("job.init"), [], (name, value))
+
+    def test_read_bounds_reach_the_line_reader(self):
+        h = typical(Harness())
+        h.add_source(source_uri(19, 17, 58, "events-20251119-175800.jsonl.gz"), gz(["x" * 20, "short"]))
+        h.run(argv(max_line_bytes="10"))
+        lines = [(r["line"], r["line_problem"]) for r in h.spark.table("batch_lines").collect()
+                 if r["source_file"].endswith("175800.jsonl.gz")]
+        self.assertEqual(lines, [(base64.b64encode(b"x" * 10).decode("ascii"), "line_too_long"), ("short", None)])
+
+    def test_local_schemes_are_accepted_only_when_the_caller_allows_them(self):
+        import fake_glue
+
+        local = argv(source_path="file:///data/events/", lake_path="file:///data/lake", etl_path="file:///data/etl/",
+                     TempDir="file:///tmp/glue-temp/")
+        with self.assertRaisesRegex(job_args.ArgumentError, "--source_path"):
+            job_args.resolve_args(local, fake_glue.fake_get_resolved_options)
+        resolved = job_args.resolve_args(local, fake_glue.fake_get_resolved_options, ("file://",))
+        self.assertEqual(resolved["lake_path"], "file:///data/lake/")
+        with self.assertRaisesRegex(job_args.ArgumentError, "--source_path"):
+            job_args.resolve_args(argv(), fake_glue.fake_get_resolved_options, ("file://",))
+
     def test_backfill_needs_both_days(self):
         with self.assertRaisesRegex(job_args.ArgumentError, "--backfill_to"):
             Harness().run(argv(backfill_from="2025-11-18"))

@@ -1,4 +1,5 @@
 """S3Store (etl/glue/s3_store.py) against a stub of the boto3 S3 client calls it makes."""
+import io
 import os
 import sys
 import unittest
@@ -12,11 +13,28 @@ class StubS3:
 
     PAGE = 1000
 
-    def __init__(self, keys, fail_keys=()):
+    def __init__(self, keys, fail_keys=(), bucket="bkt"):
         self.keys = set(keys)
         self.fail_keys = set(fail_keys)
+        self.bucket = bucket
+        self.bodies = {}
         self.deletes = []
         self.listed = []
+
+    def put_object(self, Bucket, Key, Body):
+        assert Bucket == self.bucket, Bucket
+        self.keys.add(Key)
+        self.bodies[Key] = bytes(Body)
+
+    def get_object(self, Bucket, Key):
+        assert Bucket == self.bucket, Bucket
+        if Key not in self.bodies:
+            raise KeyError("NoSuchKey: %s" % Key)
+        return {"Body": io.BytesIO(self.bodies[Key])}
+
+    def list_objects_v2(self, Bucket, Prefix, MaxKeys):
+        matching = sorted(k for k in self.keys if Bucket == self.bucket and k.startswith(Prefix))[:MaxKeys]
+        return {"KeyCount": len(matching), "Contents": [{"Key": k} for k in matching]}
 
     def get_paginator(self, operation):
         assert operation == "list_objects_v2", operation
@@ -25,7 +43,7 @@ class StubS3:
         class _Paginator:
             def paginate(self, Bucket, Prefix):
                 outer.listed.append((Bucket, Prefix))
-                matching = sorted(k for k in outer.keys if k.startswith(Prefix))
+                matching = sorted(k for k in outer.keys if Bucket == outer.bucket and k.startswith(Prefix))
                 for start in range(0, max(len(matching), 1), outer.PAGE):
                     chunk = matching[start:start + outer.PAGE]
                     page = {"KeyCount": len(chunk)}
@@ -40,6 +58,8 @@ class StubS3:
         if len(keys) > 1000:
             raise AssertionError("MalformedXML: more than 1000 keys in one delete_objects request")
         self.deletes.append((Bucket, keys, Delete.get("Quiet")))
+        if Bucket != self.bucket:
+            return {}
         errors = [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"} for k in keys if k in self.fail_keys]
         for k in keys:
             if k not in self.fail_keys:
@@ -83,6 +103,53 @@ class DeletePrefix(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "s3://bkt/"):
             S3Store(stub).delete_prefix("s3://bkt/")
         self.assertEqual(stub.listed, [])
+
+
+class ObjectCalls(unittest.TestCase):
+    """The calls the write journal and the batch listing make."""
+
+    def test_list_uris_gives_full_uris_of_every_object_under_the_prefix_over_pages(self):
+        keys = ["events/year=2025/month=11/day=19/hour=17/f%04d.jsonl.gz" % i for i in range(1500)]
+        stub = StubS3(keys + ["events/year=2025/month=11/day=19/hour=18/g.jsonl.gz"])
+        uris = list(S3Store(stub).list_uris("s3://bkt/events/year=2025/month=11/day=19/hour=17/"))
+        self.assertEqual(uris, ["s3://bkt/" + k for k in sorted(keys)])
+
+    def test_list_uris_of_an_s3a_prefix_gives_s3_uris(self):
+        stub = StubS3(["lake/_state/journal/run-1.json"])
+        self.assertEqual(list(S3Store(stub).list_uris("s3a://bkt/lake/_state/journal/")), ["s3://bkt/lake/_state/journal/run-1.json"])
+
+    def test_write_text_puts_the_whole_object_and_read_text_reads_it_back(self):
+        stub = StubS3([])
+        store = S3Store(stub)
+        store.write_text("s3://bkt/_state/journal/run-1.json", '{"silver.events": "caf\u00e9"}')
+        self.assertEqual(stub.bodies["_state/journal/run-1.json"], '{"silver.events": "caf\u00e9"}'.encode("utf-8"))
+        self.assertEqual(store.read_text("s3://bkt/_state/journal/run-1.json"), '{"silver.events": "caf\u00e9"}')
+        self.assertTrue(store.exists("s3://bkt/_state/journal/"))
+        self.assertFalse(store.exists("s3://bkt/_state/other/"))
+
+    def test_delete_uris_deletes_exactly_the_named_objects_in_batches(self):
+        keys = ["silver/events/event_date=2025-11-19/event_hour=1/part-%05d.parquet" % i for i in range(1200)]
+        sibling = "silver/events/event_date=2025-11-19/event_hour=10/part-00000.parquet"
+        stub = StubS3(keys + [sibling])
+        S3Store(stub).delete_uris(["s3://bkt/" + k for k in keys])
+        self.assertEqual([len(batch) for _, batch, _ in stub.deletes], [DELETE_BATCH, 200])
+        self.assertEqual(stub.keys, {sibling})
+        self.assertEqual(stub.listed, [])  # named objects only: nothing is listed, no prefix is deleted
+
+    def test_delete_uris_of_nothing_sends_no_request(self):
+        stub = StubS3(["a/b.parquet"])
+        S3Store(stub).delete_uris([])
+        self.assertEqual(stub.deletes, [])
+
+    def test_delete_uris_names_the_objects_s3_refused_to_delete(self):
+        stub = StubS3(["gold/x/a.parquet", "gold/x/b.parquet"], fail_keys=["gold/x/b.parquet"])
+        with self.assertRaisesRegex(IOError, "s3://bkt/: 1 object.*gold/x/b.parquet: AccessDenied"):
+            S3Store(stub).delete_uris(["s3://bkt/gold/x/a.parquet", "s3://bkt/gold/x/b.parquet"])
+
+    def test_delete_uris_groups_the_keys_by_bucket(self):
+        stub = StubS3(["x/1.parquet"])
+        S3Store(stub).delete_uris(["s3://other/y/2.parquet", "s3://bkt/x/1.parquet", "s3://other/y/3.parquet"])
+        self.assertEqual([(b, k) for b, k, _ in stub.deletes], [("bkt", ["x/1.parquet"]), ("other", ["y/2.parquet", "y/3.parquet"])])
 
 
 if __name__ == "__main__":
