@@ -146,6 +146,8 @@ export class EtlPipeline extends pulumi.ComponentResource {
   public readonly codeVersion: string;
   /** Undefined when the schedule is off (runs start by hand). */
   public readonly starter?: EtlStarter;
+  /** CloudWatch Logs group holding the driver's output (the run-report line) of this job's Glue version. */
+  public readonly driverLogGroup: string;
   public readonly failureTopic: aws.sns.Topic;
   public readonly failureAlarm: aws.cloudwatch.MetricAlarm;
 
@@ -201,6 +203,7 @@ export class EtlPipeline extends pulumi.ComponentResource {
     const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => versioned(o.key));
     const jobName = names.glueJob(args.studentId);
     const glueVersion = settings.glueVersion ?? '5.0';
+    this.driverLogGroup = driverOutputLogGroup(glueVersion);
     // Glue 5.0 logs in real time by itself and documents --enable-continuous-cloudwatch-log for
     // 4.0 and earlier only; older versions still need the flag to log while a run is going.
     const continuousLogFlag: Record<string, string> =

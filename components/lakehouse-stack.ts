@@ -225,6 +225,8 @@ export function stackOutputs(l: Lakehouse, region: string) {
     },
     commands: {
       startEtlJob: pulumi.interpolate`aws glue start-job-run --region ${region} --job-name ${l.pipeline.jobName}`,
+      // The run-report line of recent runs (its log group depends on the Glue version).
+      tailEtlRunLog: `aws logs tail ${l.pipeline.driverLogGroup} --region ${region} --since 1h --filter-pattern lakehouse_etl_run`,
       runQuery: pulumi.interpolate`aws athena start-query-execution --region ${region} --work-group ${l.queryLayer.workgroupName} --query-execution-context Database=${l.databases.gold} --query-string "${exampleQuery}"`,
       invokeGenerator: l.source.function
         ? pulumi.interpolate`aws lambda invoke --region ${region} --function-name ${l.source.function.name} /dev/stdout`

@@ -348,6 +348,8 @@ describe('components: the stack under mocks (default: labRole, created source bu
     expect(await outputOf(o.athenaWorkgroup)).to.equal('lakehouse_jdoe_01');
     expect(o.databases).to.deep.equal({ bronze: 'bronze_jdoe_01', silver: 'silver_jdoe_01', gold: 'gold_jdoe_01' });
     expect(await outputOf(o.commands.startEtlJob)).to.equal('aws glue start-job-run --region us-west-2 --job-name lakehouse_etl_jdoe_01');
+    // Glue 5.0 writes the driver's output to /aws-glue/jobs/output (logs-v2 is the 4.0 continuous-logging group).
+    expect(o.commands.tailEtlRunLog).to.equal('aws logs tail /aws-glue/jobs/output --region us-west-2 --since 1h --filter-pattern lakehouse_etl_run');
     const runQuery = await outputOf(o.commands.runQuery);
     expect(runQuery).to.include('aws athena start-query-execution --region us-west-2 --work-group lakehouse_jdoe_01');
     expect(runQuery).to.include('--query-execution-context Database=gold_jdoe_01');
@@ -475,6 +477,7 @@ describe('components: stack variants under mocks', () => {
     expect([job.workerType, job.numberOfWorkers, job.executionClass, job.timeout, job.glueVersion]).to.deep.equal(['G.2X', 5, 'FLEX', 30, '4.0']);
     // Glue 4.0 still needs the flag to log while a run is going (5.0 does it by itself).
     expect(job.defaultArguments['--enable-continuous-cloudwatch-log']).to.equal('true');
+    expect(b.outputs.commands.tailEtlRunLog).to.match(/^aws logs tail \/aws-glue\/jobs\/logs-v2 /);
     for (const bucket of b.mocks.ofType('aws:s3/bucket:Bucket')) {
       expect(bucket.inputs.forceDestroy).to.equal(true);
       expect(bucket.retainOnDelete).to.equal(false);
