@@ -29,7 +29,7 @@ function runSparkChecks(python: string, lake: string, window: ReturnType<typeof 
     })),
     checks: CHECKS.map((c) => ({ id: c.id, sql: renderCheckWindow(renderCheckSql(c.sql, viewName), window) })),
   };
-  const run = spawnSync(python, [path.join(__dirname, 'helpers', 'run_checks_spark.py')], { input: JSON.stringify(spec), encoding: 'utf8', timeout: 300_000 });
+  const run = spawnSync(python, [path.join(__dirname, 'helpers', 'run_checks_spark.py')], { input: JSON.stringify(spec), encoding: 'utf8', timeout: 540_000 });
   expect(run.status, run.stderr).to.equal(0);
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: string; failures?: unknown; rows_checked?: unknown; observed?: unknown });
   return lines.map((line) => {

@@ -89,6 +89,16 @@ describe('check files', () => {
     expect(() => parseCheckFile('x', '-- kind: data\nSELECT 1')).to.throw(/expected a header line '-- proves:/);
   });
 
+  it('fills a template with the sections of a check file, and names a section that is missing', () => {
+    const text = (sections: string) => `-- kind: data\n-- proves: totals match\n-- template: gold_matches_silver\n${sections}`;
+    const check = parseCheckFile('t', text('-- @silver\nSELECT event_date, 1 AS n FROM a\n-- @gold\nSELECT event_date, 1 AS n FROM b\n'));
+    expect(check).to.include({ id: 't', kind: 'data', description: 'totals match' });
+    expect(check.sql).to.match(/^WITH s AS \(\nSELECT event_date, 1 AS n FROM a\n\),\ng AS \(\nSELECT event_date, 1 AS n FROM b\n\),/);
+    expect(check.sql).to.not.match(/\{\{|-- @/);
+    expect(() => parseCheckFile('t', text('-- @silver\nSELECT 1\n'))).to.throw(/check t: template parameter \{\{gold\}\} has no value/);
+    expect(() => parseCheckFile('t', text('SELECT 1\n'))).to.throw(/expected '-- @<name>' sections for template gold_matches_silver/);
+  });
+
   it('an observation reports its figure and never fails; an invariant fails on any failure', () => {
     const row = { failures: '3', rows_checked: '40', observed: 'rate=1.2' };
     expect(evaluateCheckRow({ id: 'o', kind: 'observation', description: 'd' }, row)).to.include({ status: 'observed', failures: 3 });
