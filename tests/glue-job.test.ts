@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { readLines } from '../etl/local/source';
+import { DEFAULT_READ_BOUNDS, readSourceLines } from '../etl/local/source';
 import { manifest, sqlFiles } from '../etl/manifest';
 import { tablesDocument } from '../etl/schema';
 
@@ -157,19 +157,32 @@ describe('Glue job (etl/glue)', function () {
       }
     });
 
-    it('a source file gives the same lines (or the same kind of error) to both engines', async () => {
+    it('a source file gives the same lines, line problems and read problem to both engines', async () => {
       const sample = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'starter-sample-100.jsonl.gz'));
+      const bom = Buffer.from([0xef, 0xbb, 0xbf]);
       const cases: Record<string, Buffer> = {
         'starter-sample.jsonl.gz': sample,
         'crlf-blank-unicode.jsonl.gz': Buffer.concat([
           zlib.gzipSync('{"a":1}\r\n\n   \n{"q":"caf\u00e9 \u2603"}\r\n'),
           zlib.gzipSync('second member, no final newline'),
         ]),
-        'invalid-utf8.jsonl.gz': zlib.gzipSync(Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a])),
+        'invalid-utf8.jsonl.gz': zlib.gzipSync(Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0d, 0x0a, 0x6f, 0x6b, 0x0a])),
+        'bom.jsonl.gz': Buffer.concat([
+          zlib.gzipSync(Buffer.concat([bom, Buffer.from('a\n'), bom, Buffer.from('b\n')])),
+          zlib.gzipSync(Buffer.concat([bom, Buffer.from('c\n')])),
+        ]),
+        // The file's bytes start with a BOM even though its first gzip member holds only part of it.
+        'bom-split-members.jsonl.gz': Buffer.concat([zlib.gzipSync(bom.subarray(0, 2)), zlib.gzipSync(Buffer.concat([bom.subarray(2), Buffer.from('a\n')]))]),
+        'long-lines.jsonl.gz': zlib.gzipSync(`${'x'.repeat(41)}\n${'y'.repeat(40)}\r\n${'z'.repeat(40)}\n${'w'.repeat(100)}`),
         'not-gzip.jsonl.gz': Buffer.from('plain text, not gzip\n'),
+        'trailing-garbage.jsonl.gz': Buffer.concat([zlib.gzipSync('a\n'), Buffer.from('garbage')]),
+        // gzip(1) and zlib in Node read a file padded with zero bytes after its last member.
+        'zero-padded.jsonl.gz': Buffer.concat([zlib.gzipSync('a\n'), Buffer.alloc(8)]),
         'truncated.jsonl.gz': sample.subarray(0, Math.floor(sample.length / 2)),
         'empty.jsonl.gz': Buffer.alloc(0),
       };
+      // The defaults, and bounds small enough that the cases above cross them.
+      const boundSets = [DEFAULT_READ_BOUNDS, { maxLineBytes: 40, maxFileBytes: 2000 }];
       const dir = path.join(scratch, 'lines');
       fs.mkdirSync(dir, { recursive: true });
       for (const [name, bytes] of Object.entries(cases)) fs.writeFileSync(path.join(dir, name), bytes);
@@ -178,29 +191,43 @@ describe('Glue job (etl/glue)', function () {
         `sys.path.insert(0, ${JSON.stringify(GLUE_DIR)})`,
         'import batch_input',
         `d = ${JSON.stringify(dir)}`,
+        `bounds = ${JSON.stringify(boundSets.map((b) => [b.maxLineBytes, b.maxFileBytes]))}`,
         'out = {}',
         'for n in sorted(os.listdir(d)):',
-        '    lines, err = batch_input.gunzip_lines(open(os.path.join(d, n), "rb").read())',
-        '    out[n] = {"lines": lines, "error": err}',
+        '    content = open(os.path.join(d, n), "rb").read()',
+        '    out[n] = []',
+        '    for max_line, max_file in bounds:',
+        '        lines, problem, error = batch_input.read_source_file(content, max_line, max_file)',
+        '        out[n].append({"lines": [[t, p] for t, p in lines], "problem": problem, "error": error})',
         'print(json.dumps(out))',
       ].join('\n');
       const res = python(['-c', code]);
       expect(res.status, res.stderr).to.equal(0);
-      const glue = JSON.parse(res.stdout) as Record<string, { lines: string[]; error: string | null }>;
+      type GlueRead = { lines: [string, string | null][]; problem: string | null; error: string | null };
+      const glue = JSON.parse(res.stdout) as Record<string, GlueRead[]>;
+      const mismatches: string[] = [];
       for (const name of Object.keys(cases)) {
-        const local = await readLines(path.join(dir, name));
-        if (local.error !== undefined) {
-          expect(glue[name].error, `${name}: the local engine failed with '${local.error}'`).to.match(/^cannot decompress: /);
-          expect(local.error).to.match(/^cannot decompress: /);
-          expect(glue[name].lines, name).to.deep.equal([]);
-        } else {
-          expect(glue[name].error, name).to.equal(null);
-          expect(glue[name].lines, name).to.deep.equal(local.lines);
+        for (const [i, bounds] of boundSets.entries()) {
+          const lines: [string, string | null][] = [];
+          const read = await readSourceLines(path.join(dir, name), bounds, (group) => {
+            for (const l of group) lines.push([l.line, l.problem]);
+          }, { keepBlank: true });
+          const local = { lines: read.problem === undefined ? lines : [], problem: read.problem ?? null };
+          const got = glue[name][i];
+          const where = `${name} (max line ${bounds.maxLineBytes}, max file ${bounds.maxFileBytes})`;
+          if (JSON.stringify({ lines: got.lines, problem: got.problem }) !== JSON.stringify(local)) {
+            mismatches.push(`${where}: local ${JSON.stringify(local)}, Glue ${JSON.stringify({ lines: got.lines, problem: got.problem })}`);
+          }
+          if (got.problem === 'corrupt_file') expect(got.error, where).to.match(/^cannot decompress: /);
         }
       }
-      expect(glue['starter-sample.jsonl.gz'].lines).to.have.length(100);
-      expect(glue['not-gzip.jsonl.gz'].error).to.be.a('string');
-      expect(glue['truncated.jsonl.gz'].error).to.be.a('string');
+      expect(mismatches, mismatches.join('\n')).to.deep.equal([]);
+      // The cases do reach every outcome (a check that cannot pass vacuously).
+      const [byDefault, bySmall] = [0, 1].map((i) => Object.values(glue).map((r) => r[i]));
+      expect(glue['starter-sample.jsonl.gz'][0].lines).to.have.length(100);
+      expect(byDefault.map((r) => r.problem)).to.include('corrupt_file');
+      expect(bySmall.map((r) => r.problem)).to.include('file_too_large');
+      expect(bySmall.flatMap((r) => r.lines.map(([, p]) => p))).to.include.members(['line_too_long', 'bad_encoding']);
     });
 
     it('the report views the job reads are report steps of manifest.json, with the columns it maps', () => {
