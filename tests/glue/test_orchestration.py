@@ -550,6 +550,11 @@ class Arguments(unittest.TestCase):
                     h.run(argv(**{name: value}))
                 self.assertEqual(h.recorder.of("job.init"), [], (name, value))
 
+    def test_a_read_bound_that_is_a_digit_but_no_number_is_refused_naming_it(self):
+        # str.isdigit() holds for '²', which int() then refuses with a bare ValueError.
+        with self.assertRaisesRegex(job_args.ArgumentError, "--max_line_bytes: expected"):
+            Harness().run(argv(max_line_bytes="\u00b2"))
+
     def test_read_bounds_reach_the_line_reader(self):
         h = typical(Harness())
         h.add_source(source_uri(19, 17, 58, "events-20251119-175800.jsonl.gz"), gz(["x" * 20, "short"]))
