@@ -14,6 +14,7 @@ import batch_input
 import job_args
 import lake_layout
 import run_report
+import write_journal
 
 PATH_KEYS = {"year": "2025", "month": "11", "day": "19", "hour": "17"}
 SILVER_TOUCHED = [{"event_date": "2025-11-19", "event_hour": 17}, {"event_date": "2025-11-19", "event_hour": 18}]
@@ -346,6 +347,54 @@ class JournalledWrites(unittest.TestCase):
         self.assertEqual(h.deleted(before_reading), [])
         self.assertIn(("list", harness.JOURNAL), [(k, d.get("uri")) for k, d in before_reading])
         self.assertEqual(logged(h, "interrupted_write_repaired"), [])
+
+
+class JournalRecovery(unittest.TestCase):
+    """WriteJournal.recover on journals that dead runs left, without a run around it."""
+
+    def setUp(self):
+        self.h = Harness()
+        self.journal = write_journal.WriteJournal(self.h.storage, LAKE, "20251119T180005-cafe0001", self.h.lines.append)
+
+    def leave(self, run_id, entries):
+        uri = harness.JOURNAL + run_id + ".json"
+        self.h.storage.texts[uri] = json.dumps(entries)
+        return uri
+
+    def test_every_entry_of_every_dead_journal_is_repaired_then_the_journal_removed(self):
+        h = self.h
+        old_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        new_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17], name="part-new.parquet")
+        old_gold = h.put_partition(LAKE + "gold/product_funnel/event_date=2025-11-19/", [{}])
+        partial_gold = h.put_partition(LAKE + "gold/product_funnel/event_date=2025-11-19/", [{}], name="part-partial.parquet")
+        scratch = h.put_partition(LAKE + "gold/product_funnel/_temporary/0/", [], name="task.parquet")
+        first = self.leave("20251118T000000-aaaa0001", {"silver.events": {
+            "state": "written", "root": LAKE + "silver/events/", "old": {silver_folder(19, 17): [old_silver]}}})
+        second = self.leave("20251118T010000-bbbb0002", {"gold.product_funnel": {
+            "state": "writing", "root": LAKE + "gold/product_funnel/",
+            "old": {LAKE + "gold/product_funnel/event_date=2025-11-19/": [old_gold]}}})
+        self.assertEqual(self.journal.recover(), ["silver.events", "gold.product_funnel"])
+        self.assertEqual(sorted(h.spark.lake_files), sorted([new_silver, old_gold]))
+        self.assertNotIn(partial_gold, h.spark.lake_files)
+        self.assertNotIn(scratch, h.spark.lake_files)
+        self.assertEqual(h.journal_objects(), {})
+        self.assertEqual(h.deleted(), [old_silver, first, partial_gold, second])
+
+    def test_rolling_forward_again_after_a_partial_deletion_is_no_error(self):
+        h = self.h
+        gone = LAKE + "silver/events/event_date=2025-11-19/event_hour=17/part-already-deleted.parquet"
+        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        self.leave("20251118T000000-aaaa0001", {"silver.events": {
+            "state": "written", "root": LAKE + "silver/events/", "old": {silver_folder(19, 17): [gone, old]}}})
+        self.assertEqual(self.journal.recover(), ["silver.events"])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [])
+        self.assertEqual([(e["action"], e["table"]) for e in logged(h, "interrupted_write_repaired")], [("rolled_forward", "silver.events")])
+
+    def test_objects_beside_the_journals_are_not_taken_for_journals(self):
+        h = self.h
+        h.storage.texts[harness.JOURNAL + "README.txt"] = "not a journal"
+        self.assertEqual(self.journal.recover(), [])
+        self.assertIn(harness.JOURNAL + "README.txt", h.storage.texts)
 
 
 class EmptiedPartitions(unittest.TestCase):
