@@ -720,6 +720,31 @@ class SourceFiles(unittest.TestCase):
         self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz")])
 
 
+    def test_max_files_bounds_the_bookmarked_read(self):
+        h = typical(Harness())
+        h.run(argv(max_files="2"))
+        self.assertEqual(h.recorder.of("from_options")[0]["connection_options"]["boundedFiles"], "2")
+        unbounded = typical(Harness())
+        unbounded.run()
+        self.assertNotIn("boundedFiles", unbounded.recorder.of("from_options")[0]["connection_options"])
+
+    def test_max_files_bounds_the_ledger_fallback_to_the_first_files(self):
+        h = typical(Harness())
+        later = [source_uri(19, 17, m, "events-20251119-17%02d00.jsonl.gz" % m) for m in (56, 57)]
+        for uri in later:
+            h.add_source(uri, gz(["{}"]))
+        h.glue.bookmark_error = RuntimeError("java.io.EOFException: Unexpected end of input stream")
+        summary = h.run(argv(max_files="2"))
+        self.assertEqual(summary["mode"], "ledger_fallback")
+        self.assertEqual(h.recorder.of("read_binary")[0]["paths"], [source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"), later[0]])
+
+    def test_a_backfill_with_the_bookmark_enabled_is_refused_before_job_init(self):
+        h = typical(Harness())
+        args = argv(backfill_from="2025-11-18", backfill_to="2025-11-20") + ["--job-bookmark-option", "job-bookmark-enable"]
+        with self.assertRaisesRegex(job_args.ArgumentError, "job-bookmark-disable"):
+            h.run(args)
+        self.assertEqual(h.recorder.events, [])
+
     def test_a_local_batch_source_chooses_the_files_and_reports_unread_ones(self):
         h = typical(Harness())
         h.glue.bookmark_new.clear()  # the bookmark is not asked when a batch source is given
