@@ -244,13 +244,13 @@ class JournalledWrites(unittest.TestCase):
         for write in h.lake_writes():
             table = table_of_path(write["path"])
             at = h.recorder.events.index(("write", write))
-            begun = [i for i, entries in saves if entries.get(table, {}).get("state") == "writing"]
+            begun = [(i, entries[table]) for i, entries in saves if entries.get(table, {}).get("state") == "writing"]
             done = [i for i, entries in saves if entries.get(table, {}).get("state") == "written"]
             self.assertEqual(len(begun), 1, table)
-            self.assertLess(begun[0], at, table)
+            self.assertLess(begun[0][0], at, table)
+            self.assertEqual(begun[0][1]["root"], write["path"])
             self.assertEqual(len(done), 1, table)
             self.assertGreater(done[0], at, table)
-            self.assertEqual(saves[[i for i, _ in saves].index(begun[0])][1][table]["root"], write["path"])
 
     def test_the_old_files_of_a_replaced_partition_are_deleted_after_the_new_ones_land(self):
         h = typical(Harness())
