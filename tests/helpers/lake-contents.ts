@@ -16,18 +16,24 @@ export interface TableContents {
 
 export type LakeContents = Record<string, TableContents>;
 
-export async function lakeContents(lake: string): Promise<LakeContents> {
+export interface LakeContentsOptions {
+  /** Columns left out of every table's types and rows, e.g. ingested_at when two lakes were built at different batch times. */
+  readonly omitColumns?: readonly string[];
+}
+
+export async function lakeContents(lake: string, options: LakeContentsOptions = {}): Promise<LakeContents> {
+  const omitted = new Set(options.omitColumns ?? []);
   const duck = await openDuck();
   try {
     const out: LakeContents = {};
-    for (const table of LAKE_TABLES) out[table.id] = await tableContents(duck.connection, lake, table);
+    for (const table of LAKE_TABLES) out[table.id] = await tableContents(duck.connection, lake, table, omitted);
     return out;
   } finally {
     duck.close();
   }
 }
 
-async function tableContents(connection: Parameters<typeof queryRows>[0], lake: string, table: TableDef): Promise<TableContents> {
+async function tableContents(connection: Parameters<typeof queryRows>[0], lake: string, table: TableDef, omitted: ReadonlySet<string>): Promise<TableContents> {
   const files = partitionFiles(lake, listPartitionDirs(lake, table));
   if (files.length === 0) return { fileTypes: [], rows: [] };
   const list = `[${files.map(sqlString).join(', ')}]`;
@@ -41,8 +47,12 @@ async function tableContents(connection: Parameters<typeof queryRows>[0], lake: 
     set.add(`${String(r.type)} / ${canonicalAnnotation(String(r.type), r.converted_type)}`);
     typesByColumn.set(String(r.name), set);
   }
-  const fileTypes = table.columns.map((c) => `${c.name}: ${[...(typesByColumn.get(c.name) ?? new Set(['absent']))].sort().join(' | ')}`);
-  const columns = allColumns(table).map((c) => c.name);
+  const fileTypes = table.columns
+    .filter((c) => !omitted.has(c.name))
+    .map((c) => `${c.name}: ${[...(typesByColumn.get(c.name) ?? new Set(['absent']))].sort().join(' | ')}`);
+  const columns = allColumns(table)
+    .map((c) => c.name)
+    .filter((name) => !omitted.has(name));
   const rows = await queryRows(
     connection,
     `SELECT ${columns.join(', ')} FROM read_parquet(${list}, hive_partitioning = true, hive_types_autocast = false) ORDER BY ALL`,
