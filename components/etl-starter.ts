@@ -9,8 +9,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import * as esbuild from 'esbuild';
 import * as path from 'path';
+import { bundleLambda } from './lambda-bundle';
 import { componentType, withFormerTypes } from './resource-types';
 import { names } from './naming';
 import { PolicyDocument, RoleChoice, roleArnFor } from './roles';
@@ -18,19 +18,9 @@ import { PolicyDocument, RoleChoice, roleArnFor } from './roles';
 /** The starter's Lambda entry point. */
 export const STARTER_ENTRY = path.join(__dirname, 'etl-starter-handler.ts');
 
-/** Bundles the starter with its SDK clients into one CommonJS file (deterministic output). */
+/** The starter's code: its handler bundled with its SDK clients (components/lambda-bundle.ts). */
 export function bundleStarter(entry: string = STARTER_ENTRY): pulumi.asset.AssetArchive {
-  const result = esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  return new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(result.outputFiles[0].text) });
+  return bundleLambda(entry, 'etl starter');
 }
 
 /** Least privilege of the starter: read the job's runs, start it, list the source prefix, its own logs. */

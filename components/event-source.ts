@@ -10,9 +10,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import * as esbuild from 'esbuild';
-import * as fs from 'fs';
 import * as path from 'path';
+import { bundleLambda } from './lambda-bundle';
 import { bucketName, names, plainBucketName } from './naming';
 import { generatorPolicy, RoleChoice, roleArnFor } from './roles';
 import { SecureBucket } from './secure-bucket';
@@ -21,27 +20,9 @@ import { componentType, withFormerTypes } from './resource-types';
 /** The generator's Lambda entry point (helper "generator" owns it). */
 export const GENERATOR_ENTRY = path.join(__dirname, '..', 'generator', 'lambda.ts');
 
-/**
- * Bundles the generator handler into one CommonJS file with every dependency (the AWS SDK
- * included, so the function runs the SDK version the tests ran, not the runtime's).
- * Deterministic output: the same sources give the same archive hash, so Pulumi updates the
- * function exactly when the code changed.
- */
+/** The generator's code: its handler bundled with its dependencies (components/lambda-bundle.ts). */
 export function bundleGenerator(entry: string = GENERATOR_ENTRY): pulumi.asset.AssetArchive {
-  if (!fs.existsSync(entry)) {
-    throw new Error(`generator bundle: entry '${entry}' not found; expected the Lambda handler module exporting 'handler'`);
-  }
-  const result = esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  return new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(result.outputFiles[0].text) });
+  return bundleLambda(entry, 'generator');
 }
 
 export interface GeneratorSettings {
