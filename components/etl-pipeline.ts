@@ -272,7 +272,7 @@ export class EtlPipeline extends pulumi.ComponentResource {
     }
 
     // Failed-run alerting. What really signals a failed RUN is Glue's own "Glue Job State
-    // Change" event with state FAILED/TIMEOUT/ERROR: it fires once per run, also when the
+    // Change" event with state FAILED or TIMEOUT: it fires once per run, also when the
     // script dies before Spark starts a task. glue.driver.aggregate.numFailedTasks counts failed
     // Spark tasks instead: a run can fail with zero failed tasks (bad argument, import error),
     // and a run can succeed after retried tasks, so alarming on it would both miss and invent
