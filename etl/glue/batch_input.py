@@ -130,8 +130,11 @@ def _gunzip_chunks(content, max_file_bytes):
             if total > max_file_bytes:
                 raise FileTooLarge()
             yield tail
-        # A further gzip member may follow (concatenated gzip files are one valid gzip file).
+        # A further gzip member may follow (concatenated gzip files are one valid gzip file);
+        # zero bytes after the last member are padding, as gzip and zlib read them.
         data = inflater.unused_data
+        if data.startswith(b"\x00"):
+            return
         if data and not data.startswith(b"\x1f\x8b"):
             raise OSError("trailing garbage after the last gzip member")
 
@@ -146,6 +149,22 @@ def _classify_line(raw, max_line_bytes):
         return base64.b64encode(raw).decode("ascii"), "bad_encoding"
 
 
+def _without_bom(chunks):
+    """The chunks with a UTF-8 byte order mark at the very start removed (it may span chunks)."""
+    head = b""
+    for chunk in chunks:
+        if head is None:
+            yield chunk
+            continue
+        head += chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            continue
+        yield head[len(_BOM):] if head.startswith(_BOM) else head
+        head = None
+    if head:
+        yield head
+
+
 def split_lines(chunks, max_line_bytes):
     """(text, line_problem) of every line of the decompressed byte chunks, blank lines kept.
 
@@ -157,11 +176,7 @@ def split_lines(chunks, max_line_bytes):
     """
     buffer = b""
     overflow = None  # the bounded prefix of a line that is already too long
-    first = True
-    for chunk in chunks:
-        if first:
-            first = False
-            chunk = chunk[len(_BOM):] if chunk.startswith(_BOM) else chunk
+    for chunk in _without_bom(chunks):
         start = 0
         while True:
             end = chunk.find(b"\n", start)

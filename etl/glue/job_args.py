@@ -88,7 +88,7 @@ def _bookmark_option(argv):
 
 def _positive_int(args, name):
     text = str(args[name])
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise ArgumentError("job argument --%s: expected %s, got '%s'" % (name, OPTIONAL_ARGS[name], text))
     return int(text)
 
