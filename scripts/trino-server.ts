@@ -181,10 +181,10 @@ export function writeConfig(paths: TrinoPaths = trinoPaths(), port: number = tri
     path.join(paths.etc, 'node.properties'),
     props({ 'node.environment': TRINO_ENVIRONMENT, 'node.id': 'lakehouse-trino', 'node.data-dir': paths.var, 'node.bind-ip': '127.0.0.1', 'node.internal-address': '127.0.0.1' }),
   );
-  fs.writeFileSync(
-    path.join(paths.etc, 'jvm.config'),
-    ['-server', '-Xmx2G', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-XX:ReservedCodeCacheSize=256M', '-Djdk.attach.allowAttachSelf=true', '-XX:+EnableDynamicAgentLoading', ''].join('\n'),
-  );
+  // A short-lived test server on a small machine: the C1 compiler only (no C2 compile threads
+  // competing for 2 cores while it warms up) and the serial collector (no GC worker threads).
+  const jvm = ['-server', '-Xmx2G', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:+EnableDynamicAgentLoading'];
+  fs.writeFileSync(path.join(paths.etc, 'jvm.config'), `${jvm.join('\n')}\n`);
   fs.writeFileSync(
     path.join(paths.etc, 'config.properties'),
     props({

@@ -6,13 +6,18 @@
  */
 import { defaultValidationChecks, renderChecksForAthena } from '../../components/athena-validation';
 import type { ValidationDatabases } from '../../components/athena-validation-provider';
-import { CheckResult, CheckWindow, evaluateCheckRow, renderCheckWindow } from '../../etl/checks';
+import { CheckDefinition, CheckResult, CheckWindow, evaluateCheckRow, renderCheckWindow } from '../../etl/checks';
 import { rowObjects, trinoQuery } from './client';
 import { TRINO_CATALOG } from './lake-catalog';
 
-export async function runTrinoChecks(url: string, databases: ValidationDatabases, window: CheckWindow): Promise<CheckResult[]> {
+export async function runTrinoChecks(
+  url: string,
+  databases: ValidationDatabases,
+  window: CheckWindow,
+  include: (check: CheckDefinition) => boolean = () => true,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const check of renderChecksForAthena(defaultValidationChecks(), databases)) {
+  for (const check of renderChecksForAthena(defaultValidationChecks().filter(include), databases)) {
     try {
       const rows = rowObjects(await trinoQuery({ url, catalog: TRINO_CATALOG, schema: check.database }, renderCheckWindow(check.sql, window)));
       if (rows.length !== 1) throw new Error(`returned ${rows.length} rows, expected 1`);
