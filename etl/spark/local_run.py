@@ -137,9 +137,10 @@ def spark_session(spec):
         SparkSession.builder.master("local[%s]" % spec.get("cores", "*"))
         .appName("lakehouse-local")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.memory", spec.get("driverMemory", "2g"))
         # Small batches on one machine: a few shuffle partitions, not the cluster default of 200.
-        .config("spark.sql.shuffle.partitions", str(spec.get("shufflePartitions", 4)))
+        .config("spark.sql.shuffle.partitions", str(spec.get("shufflePartitions", 2)))
         # The lake holds Parquet files only: no _SUCCESS markers, no .crc checksum files.
         .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
         .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
