@@ -41,8 +41,8 @@ function trinoUnavailable(): string | undefined {
 
 /**
  * One source folder for every lake: the starter's own 100 lines, generated files with duplicates
- * and malformed lines across a date boundary, and events on the edges Trino and DuckDB could
- * read differently (an hour's last microseconds, a price with a half cent of revenue rounding).
+ * and malformed lines across a date boundary, and events in an hour's last half millisecond
+ * (Trino, like Athena, reads Hive timestamps at millisecond precision, rounding).
  */
 async function writeSourceFixtures(source: string): Promise<void> {
   writeSource(source, keyAt('2025-11-19T17:55:00Z'), fs.readFileSync(FIXTURE));
