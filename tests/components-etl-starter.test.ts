@@ -61,7 +61,7 @@ describe('ETL starter (aws-sdk-client-mock)', () => {
   });
 
   it('does not start while a run is in flight (queued WAITING included)', async () => {
-    for (const state of ['STARTING', 'RUNNING', 'STOPPING', 'WAITING']) {
+    for (const state of ['STARTING', 'RUNNING', 'STOPPING', 'WAITING'] as const) {
       world([{ Id: 'jr_busy', JobRunState: state, StartedOn: at('2026-11-27T10:20:00Z') }, succeeded], [object('2026-11-27T10:25:00Z')]);
       const decision = await startIfNewFiles(clients, SETTINGS);
       expect(decision, state).to.deep.include({ started: false });
