@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { failsRun } from '../etl/check-runtime';
 import { loadBatch, runIncremental } from '../etl/local/engine';
 import { runLocalChecks } from '../etl/local/checks';
 import { openDuck, queryRows } from '../etl/local/duck';
@@ -311,6 +312,8 @@ describe('local engine hardening: a changed source file end to end', () => {
       duck.close();
     }
     expect((await runIncremental({ source, lake })).batchFiles, 'reported once').to.equal(0);
+    const failed = (await runLocalChecks(lake)).filter(failsRun);
+    expect(failed.map((r) => `${r.id}: ${r.message}`), 'invariants with a changed file').to.deep.equal([]);
   });
 });
 

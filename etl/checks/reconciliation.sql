@@ -27,8 +27,9 @@ b AS (
   GROUP BY source_file
 ),
 q AS (
+  -- a changed_file entry reports new content that was not read: the ledger describes the old
   SELECT source_file, COUNT(*) AS n
-  FROM {{quarantine.events}} WHERE {{window.source_days}}
+  FROM {{quarantine.events}} WHERE {{window.source_days}} AND reason <> 'changed_file'
   GROUP BY source_file
 ),
 s AS (

@@ -115,12 +115,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     let t0 = Date.now();
     const outcomes = await loadBatch(conn, scan.batch, now, bounds);
     summary.stepSeconds.load_batch = (Date.now() - t0) / 1000;
-    for (const [key, outcome] of outcomes) {
-      if (outcome.problem === 'unreadable_file') summary.unreadableFiles++;
-      if (outcome.problem === 'changed_file') summary.changedFiles++;
-      if (outcome.problem === 'file_too_large') summary.tooLargeFiles++;
-      if (outcome.problem !== undefined) log(`${outcome.problem} ${key}: ${outcome.error}`);
-    }
+    countOutcomes(summary, outcomes, log);
 
     const reports: Record<string, Record<string, unknown>[]> = {};
     // Partitions each table's latest `read` step loaded: a merge that leaves one of them
@@ -188,8 +183,18 @@ function failedRun(lake: string, runId: string | undefined, err: unknown): unkno
   return err;
 }
 
+/** Counts (and logs) the batch's files that were not read whole, by problem. */
+export function countOutcomes(summary: RunSummary, outcomes: ReadonlyMap<string, FileOutcome>, log: (line: string) => void): void {
+  for (const [key, outcome] of outcomes) {
+    if (outcome.problem === 'unreadable_file') summary.unreadableFiles++;
+    if (outcome.problem === 'changed_file') summary.changedFiles++;
+    if (outcome.problem === 'file_too_large') summary.tooLargeFiles++;
+    if (outcome.problem !== undefined) log(`${outcome.problem} ${key}: ${outcome.error}`);
+  }
+}
+
 /** The read bounds of a run; a bound that is not a positive whole number is refused. */
-function readBounds(opts: RunOptions): ReadBounds {
+export function readBounds(opts: RunOptions): ReadBounds {
   const bounds = { maxLineBytes: opts.maxLineBytes ?? DEFAULT_READ_BOUNDS.maxLineBytes, maxFileBytes: opts.maxFileBytes ?? DEFAULT_READ_BOUNDS.maxFileBytes };
   for (const [name, value] of Object.entries({ ...bounds, maxFiles: opts.maxFiles ?? 1 })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InputError(`${name}: expected a whole number >= 1, got ${value}`);

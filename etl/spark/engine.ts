@@ -13,12 +13,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { manifest as defaultManifest, sqlPath } from '../manifest';
 import { tablesDocument } from '../schema';
-import { emptySummary, RunOptions, RunSummary } from '../local/engine';
+import { countOutcomes, emptySummary, readBounds, RunOptions, RunSummary } from '../local/engine';
 import { InputError } from '../local/errors';
 import { prepareLakeForRun } from '../local/lake';
 import { stagingDir } from '../local/paths';
-import { scanSource } from '../local/source';
-import { acquireLock, loadState, saveState } from '../local/state';
+import { FileOutcome, scanSource } from '../local/source';
+import { acquireLock, loadState, nextState, saveState } from '../local/state';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const LOCAL_RUN = path.join(__dirname, 'local_run.py');
@@ -43,6 +43,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
   const env = sparkPython();
   if ('problem' in env) throw new SparkUnavailableError(`Spark engine unavailable (${env.problem}): run \`${SETUP_COMMAND}\` first`);
   const log = opts.log ?? (() => undefined);
+  const bounds = readBounds(opts);
   prepareLakeForRun(opts.lake, opts.source);
   const release = acquireLock(opts.lake);
   const now = opts.now ?? new Date();
@@ -50,10 +51,13 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
   const staging = stagingDir(opts.lake, runId);
   try {
     const state = loadState(opts.lake);
-    const scan = scanSource(opts.source, state);
+    const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
     for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
-    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed`);
-    if (scan.batch.length === 0) return emptySummary();
+    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
+    const empty = emptySummary();
+    empty.skipped = scan.skipped;
+    empty.pendingFiles = scan.pending;
+    if (scan.batch.length === 0) return empty;
 
     const spec = {
       source: path.resolve(opts.source),
@@ -62,29 +66,25 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
       temp: path.join(path.resolve(staging), 'temp'),
       files: scan.batch.map((f) => ({ key: f.key, readProblem: f.readProblem, readError: f.readError })),
       now: now.toISOString(),
-      maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      ...bounds,
     };
     const specFile = path.join(staging, 'spec.json');
     fs.writeFileSync(specFile, JSON.stringify(spec));
-    const result = await runPython(env.python, [LOCAL_RUN, '--spec', specFile], log);
-    const output = JSON.parse(result) as Record<string, unknown>;
+    const output = JSON.parse(await runPython(env.python, [LOCAL_RUN, '--spec', specFile], log)) as Record<string, unknown>;
     const summary = toRunSummary(output);
-    const unreadable = new Set((output.unreadable_files ?? []) as string[]);
-
-    const processedAt = now.toISOString();
-    const files = { ...state.files };
-    for (const f of scan.batch) files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: unreadable.has(f.key), processedAt };
-    saveState(opts.lake, { version: 1, files });
+    summary.skipped = scan.skipped;
+    summary.pendingFiles = scan.pending;
+    const outcomes = new Map<string, FileOutcome>(
+      Object.entries((output.read_problems ?? {}) as Record<string, FileOutcome>).map(([key, o]) => [key, { problem: o.problem, error: o.error }]),
+    );
+    countOutcomes(summary, outcomes, log);
+    saveState(opts.lake, nextState(state, scan.batch, outcomes, now.toISOString()));
     return summary;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
     release();
   }
 }
-
-const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 
 /** manifest.json, its SQL files and tables.json in one folder, laid out as EtlPipeline uploads them. */
 function writePipelineFiles(dir: string): string {

@@ -195,10 +195,11 @@ def main(argv):
             arg_schemes=("file://",),
         )
         summary = run.run(job_argv(spec), resolved_options)
-        # Which files could not be read, for the caller's processed-files state.
-        summary["unreadable_files"] = sorted(
-            r["source_file"] for r in spark.table("batch_files").where("read_error IS NOT NULL").collect()
-        ) if summary["files_read"] else []
+        # The files not read whole, with why, for the caller's processed-files state.
+        summary["read_problems"] = {
+            r["source_file"]: {"problem": r["read_problem"], "error": r["read_error"]}
+            for r in spark.table("batch_files").where("read_problem IS NOT NULL").collect()
+        } if summary["files_read"] else {}
     except ArgumentError as err:
         print("lakehouse-spark: %s" % err, file=sys.stderr, flush=True)
         return 2
