@@ -39,6 +39,8 @@ export interface StackConfig {
   readonly numberOfWorkers: number;
   readonly executionClass: ExecutionClass;
   readonly jobTimeoutMinutes: number;
+  /** The most new source files one Glue run takes: a backlog is worked off run by run. */
+  readonly etlMaxFilesPerRun: number;
   readonly bytesScannedCutoffPerQuery: number;
   readonly sourceRetentionDays: number;
   readonly destroyData: boolean;
@@ -72,6 +74,7 @@ export const CONFIG_DEFAULTS = {
   numberOfWorkers: 2,
   executionClass: 'STANDARD',
   jobTimeoutMinutes: 60,
+  etlMaxFilesPerRun: 24,
   bytesScannedCutoffPerQuery: 10737418240,
   sourceRetentionDays: 30,
   destroyData: false,
@@ -196,6 +199,7 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
     numberOfWorkers: readInteger(src, 'numberOfWorkers', 2, 299),
     executionClass,
     jobTimeoutMinutes: readInteger(src, 'jobTimeoutMinutes', 1, 2880),
+    etlMaxFilesPerRun: readInteger(src, 'etlMaxFilesPerRun', 1, 100000),
     bytesScannedCutoffPerQuery: readInteger(src, 'bytesScannedCutoffPerQuery', MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     sourceRetentionDays: readInteger(src, 'sourceRetentionDays', 1, 3650),
     destroyData: readBoolean(src, 'destroyData'),

@@ -104,6 +104,13 @@ export interface GlueJobSettings {
   /** Minutes before Glue stops a run. @default 60 */
   readonly timeoutMinutes?: number;
   /**
+   * The most new source files one run takes (the job's --max_files, Glue's boundedFiles on the
+   * bookmarked read): a first run over weeks of files, or a backlog after the generator ran
+   * while the job did not, is worked off run by run, each within the timeout.
+   * @default 24 (two hours of the generator's files)
+   */
+  readonly maxFilesPerRun?: number;
+  /**
    * Schedule (EventBridge cron or rate expression) on which the EtlStarter checks for new
    * source files; undefined deploys no starter (runs start by hand).
    * @default undefined
@@ -238,6 +245,7 @@ export class EtlPipeline extends pulumi.ComponentResource {
           '--gold_database': args.databases.gold,
           '--metrics_namespace': METRICS_NAMESPACE,
           '--job-bookmark-option': 'job-bookmark-enable',
+          '--max_files': String(settings.maxFilesPerRun ?? 24),
           '--TempDir': s3('glue-temp/'),
           '--enable-metrics': 'true',
           ...continuousLogFlag,

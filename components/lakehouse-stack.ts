@@ -164,6 +164,7 @@ export async function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Pro
         numberOfWorkers: cfg.numberOfWorkers,
         executionClass: cfg.executionClass,
         timeoutMinutes: cfg.jobTimeoutMinutes,
+        maxFilesPerRun: cfg.etlMaxFilesPerRun,
         schedule: cfg.etlSchedule,
       },
     },

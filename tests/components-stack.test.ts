@@ -241,6 +241,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
       '--gold_database': 'gold_jdoe_01',
       '--metrics_namespace': 'Lakehouse/ETL',
       '--job-bookmark-option': 'job-bookmark-enable',
+      '--max_files': '24',
       '--TempDir': `s3://${ANALYTICS}/glue-temp/`,
       '--enable-metrics': 'true',
       '--enable-job-insights': 'true',
