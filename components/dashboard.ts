@@ -27,9 +27,9 @@ import * as cw from '@pulumi/awsx/classic/cloudwatch';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, withFormerTypes } from './resource-types';
 
-/** The namespace the Glue job publishes its run metrics to (team contract). */
+/** The namespace the Glue job publishes its run metrics to (etl/glue/run_report.py). */
 export const ETL_METRICS_NAMESPACE = 'Lakehouse/ETL';
-/** Per-run row counts the Glue job publishes (team contract), in reconciliation order. */
+/** Per-run row counts the Glue job publishes (etl/glue/run_report.py), in reconciliation order. */
 export const ETL_ROW_METRICS = ['LinesRead', 'SilverRowsAdded', 'DuplicatesDropped', 'RecordsQuarantined'] as const;
 export const ETL_FILE_METRICS = ['FilesRead', 'CorruptFiles'] as const;
 export const ETL_RUN_SECONDS_METRIC = 'RunSeconds';

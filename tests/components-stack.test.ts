@@ -1,6 +1,6 @@
 /**
  * The whole stack under pulumi.runtime.setMocks, with stand-in code from a temporary folder
- * (tests/helpers/lakehouse-fixtures.ts): every property the issue lists, asserted on the
+ * (tests/helpers/lakehouse-fixtures.ts): every property the stack promises, asserted on the
  * inputs of the mocked resources, in the default (labRole) mode and the variants.
  */
 import * as pulumi from '@pulumi/pulumi';

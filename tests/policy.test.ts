@@ -335,7 +335,7 @@ describe('policy pack rules', () => {
   });
 
   describe('the pack', () => {
-    it('has unique, mandatory policies covering every rule of the issue', () => {
+    it('has unique, mandatory policies covering every rule of the pack', () => {
       const names = POLICIES.map((p) => p.name);
       expect(new Set(names).size).to.equal(names.length);
       expect(POLICIES.every((p) => p.enforcementLevel === 'mandatory')).to.equal(true);
