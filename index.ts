@@ -48,6 +48,7 @@ export = async () => {
             jobWaitSeconds: config.validationJobWaitSeconds,
             failOnError: config.validation === 'enabled',
             timeoutSeconds: config.validationTimeoutSeconds,
+            windowDays: config.validationWindowDays,
             trigger: config.validationTrigger,
           },
           { dependsOn: [lakehouse.lakehouse, lakehouse.pipeline, lakehouse.queryLayer] },

@@ -53,6 +53,8 @@ export interface StackConfig {
   readonly validationTimeoutSeconds: number;
   /** Seconds the validation waits for a running Glue job run to finish before it reads the lake. */
   readonly validationJobWaitSeconds: number;
+  /** Event and source days (ending today) the validation's data checks read, so their cost does not grow with the lake. */
+  readonly validationWindowDays: number;
   /** Any text folded into the validation runToken: change it to re-run the checks (e.g. once data has landed). */
   readonly validationTrigger: string;
 }
@@ -83,6 +85,7 @@ export const CONFIG_DEFAULTS = {
   validation: 'enabled',
   validationTimeoutSeconds: 300,
   validationJobWaitSeconds: 1800,
+  validationWindowDays: 1,
   validationTrigger: '',
 } as const;
 
@@ -208,6 +211,7 @@ export function loadStackConfig(src: ConfigSource, stackName: string): StackConf
     validation,
     validationTimeoutSeconds: readInteger(src, 'validationTimeoutSeconds', 1, 3600),
     validationJobWaitSeconds: readInteger(src, 'validationJobWaitSeconds', 0, 7200),
+    validationWindowDays: readInteger(src, 'validationWindowDays', 1, 366),
     validationTrigger: readString(src, 'validationTrigger'),
   };
 }

@@ -42,6 +42,7 @@ describe('components: stack config', () => {
       validation: 'enabled',
       validationTimeoutSeconds: 300,
       validationJobWaitSeconds: 1800,
+      validationWindowDays: 1,
       validationTrigger: '',
     });
   });
@@ -97,6 +98,7 @@ describe('components: stack config', () => {
       [{ etlSchedule: 'every 15 minutes' }, /^config etlSchedule: expected an EventBridge schedule such as cron\(0\/15 \* \* \* \? \*\) or rate\(15 minutes\), or 'off'/],
       [{ adoptKeptBuckets: 'maybe' }, /^config adoptKeptBuckets: expected true or false, got 'maybe'$/],
       [{ validationJobWaitSeconds: '-5' }, /^config validationJobWaitSeconds: expected an integer in 0\.\.7200, got '-5'$/],
+      [{ validationWindowDays: '0' }, /^config validationWindowDays: expected an integer in 1\.\.366, got '0'$/],
       [{ glueVersion: '2.0' }, /^config glueVersion: expected a Glue version/],
       [{ workerType: 'Standard' }, /^config workerType: expected one of G\.1X/],
       [{ numberOfWorkers: '1' }, /^config numberOfWorkers: expected an integer in 2\.\.299, got '1'$/],

@@ -182,6 +182,8 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     // It waits for the stack's Glue job, so it reads committed data only.
     expect(await validation.inputs.glueJobName).to.equal('lakehouse_etl_jdoe');
     expect(await validation.inputs.jobWaitSeconds).to.equal(1800);
+    // Its data checks read the stack's configured window of days (validationWindowDays).
+    expect(await validation.inputs.windowDays).to.equal(1);
     expect(await outputOf(program.onDestroy)).to.match(/^pulumi destroy keeps bucket\(s\) capstone-events-jdoe-123456789012, capstone-analytics-jdoe-123456789012/);
     expect(await outputOf(program.dashboardUrl)).to.match(/#dashboards\/dashboard\/lakehouse-jdoe$/);
   });
