@@ -23,20 +23,7 @@ const isUtf8 = (b: Buffer): boolean => {
 
 /** Top-level keys of a JSON object text in order, duplicates kept (the text is known to parse). */
 function topLevelKeys(json: string): string[] {
-  const keys: string[] = [];
-  let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
-      const token = json.slice(i, j + 1);
-      if (depth === 1 && /^ *:/.test(json.slice(j + 1))) keys.push(JSON.parse(token) as string);
-      i = j;
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-  }
-  return keys;
+  return rawTopLevelKeys(json).map((token) => JSON.parse(token) as string);
 }
 
 /** Top-level keys as written (quotes and escapes included). */

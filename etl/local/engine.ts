@@ -18,8 +18,8 @@ import { InputError, ioInputError, isIoError } from './errors';
 import { prepareLakeForRun, tableSelectSql } from './lake';
 import { finishRun, listPartitionDirs, partitionFiles, recoverInterruptedSwaps, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
-import { DEFAULT_READ_BOUNDS, FileOutcome, ReadBounds, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine } from './source';
-import { acquireLock, loadState, nextState, saveState } from './state';
+import { DEFAULT_READ_BOUNDS, FileOutcome, ReadBounds, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine, SourceScan } from './source';
+import { acquireLock, LakeState, loadState, nextState, saveState } from './state';
 
 export interface RunOptions {
   /** Source folder laid out like the source bucket (contains `events/year=...`). */
@@ -99,12 +99,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     const restored = recoverInterruptedSwaps(opts.lake, LAKE_TABLES);
     if (restored > 0) log(`recovered ${restored} partition(s) left mid-swap by an interrupted run`);
     const state = loadState(opts.lake);
-    const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
-    for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
-    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
-    const summary = emptySummary();
-    summary.skipped = scan.skipped;
-    summary.pendingFiles = scan.pending;
+    const { scan, summary } = scanForRun(opts, state, log);
     if (scan.batch.length === 0) return summary;
 
     const now = opts.now ?? new Date();
@@ -181,6 +176,17 @@ function failedRun(lake: string, runId: string | undefined, err: unknown): unkno
   if (/^IO Error/.test(message)) return new InputError(`lake '${lake}': ${message.split('\n')[0]}; ${todo}`);
   if (cleanup && err instanceof Error) err.message += cleanup;
   return err;
+}
+
+/** The run's batch (logged) and a summary that already reports what the scan left out. */
+export function scanForRun(opts: RunOptions, state: LakeState, log: (line: string) => void): { scan: SourceScan; summary: RunSummary } {
+  const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
+  for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
+  log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
+  const summary = emptySummary();
+  summary.skipped = scan.skipped;
+  summary.pendingFiles = scan.pending;
+  return { scan, summary };
 }
 
 /** Counts (and logs) the batch's files that were not read whole, by problem. */

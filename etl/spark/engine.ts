@@ -13,11 +13,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { manifest as defaultManifest, sqlPath } from '../manifest';
 import { tablesDocument } from '../schema';
-import { countOutcomes, emptySummary, readBounds, RunOptions, RunSummary } from '../local/engine';
+import { countOutcomes, emptySummary, readBounds, RunOptions, RunSummary, scanForRun } from '../local/engine';
 import { InputError } from '../local/errors';
 import { prepareLakeForRun } from '../local/lake';
 import { stagingDir } from '../local/paths';
-import { FileOutcome, scanSource } from '../local/source';
+import { FileOutcome } from '../local/source';
 import { acquireLock, loadState, nextState, saveState } from '../local/state';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -51,13 +51,8 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
   const staging = stagingDir(opts.lake, runId);
   try {
     const state = loadState(opts.lake);
-    const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
-    for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
-    log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
-    const empty = emptySummary();
-    empty.skipped = scan.skipped;
-    empty.pendingFiles = scan.pending;
-    if (scan.batch.length === 0) return empty;
+    const { scan, summary: scanned } = scanForRun(opts, state, log);
+    if (scan.batch.length === 0) return scanned;
 
     const spec = {
       source: path.resolve(opts.source),
@@ -71,9 +66,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
     const specFile = path.join(staging, 'spec.json');
     fs.writeFileSync(specFile, JSON.stringify(spec));
     const output = JSON.parse(await runPython(env.python, [LOCAL_RUN, '--spec', specFile], log)) as Record<string, unknown>;
-    const summary = toRunSummary(output);
-    summary.skipped = scan.skipped;
-    summary.pendingFiles = scan.pending;
+    const summary = { ...toRunSummary(output), skipped: scanned.skipped, pendingFiles: scanned.pendingFiles };
     const outcomes = new Map<string, FileOutcome>(
       Object.entries((output.read_problems ?? {}) as Record<string, FileOutcome>).map(([key, o]) => [key, { problem: o.problem, error: o.error }]),
     );
