@@ -103,6 +103,14 @@ _READ_CHUNK = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 
 
+# The read error of a file that cannot be decompressed, by whether its data merely ends early: the
+# same words as decompressError in etl/local/source.ts (the zlib bindings' own messages differ).
+DECOMPRESS_ERRORS = {
+    True: "cannot decompress: the gzip data ends before its end-of-stream marker",
+    False: "cannot decompress: not valid gzip data",
+}
+
+
 class FileTooLarge(Exception):
     pass
 
@@ -204,8 +212,7 @@ def read_source_file(content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_by
 
     A file is read completely or not at all: a truncated or oversized object yields no lines, so
     a file is never half in silver and half missing. As in etl/local/source.ts, a 0-byte object
-    is an empty file (no lines), and the error text starts with "cannot decompress: " (the rest
-    is the decompressor's own wording, which differs between zlib builds).
+    is an empty file (no lines).
     """
     if len(content) == 0:
         return [], None, None
@@ -213,8 +220,10 @@ def read_source_file(content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_by
         return list(split_lines(_gunzip_chunks(content, max_file_bytes), max_line_bytes)), None, None
     except FileTooLarge:
         return [], "file_too_large", "decompressed size exceeds %d bytes" % max_file_bytes
-    except (OSError, EOFError, zlib.error) as err:
-        return [], "corrupt_file", "cannot decompress: %s: %s" % (type(err).__name__, err)
+    except EOFError:
+        return [], "corrupt_file", DECOMPRESS_ERRORS[True]
+    except (OSError, zlib.error):
+        return [], "corrupt_file", DECOMPRESS_ERRORS[False]
 
 
 def explode_file(key, content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_bytes=DEFAULT_MAX_FILE_BYTES):

@@ -230,6 +230,14 @@ export interface SourceLine {
 export type FileRead = { readonly problem?: undefined; readonly lines: number } | { readonly problem: Exclude<ReadProblem, 'changed_file'>; readonly error: string };
 
 /**
+ * The read error of a file that cannot be decompressed, in the words both engines use (the Glue
+ * job's reader says the same): the zlib bindings' own messages differ between Node and Python.
+ */
+export function decompressError(truncated: boolean): string {
+  return `cannot decompress: ${truncated ? 'the gzip data ends before its end-of-stream marker' : 'not valid gzip data'}`;
+}
+
+/**
  * Streams one file's lines to onLines, a group at a time, with memory bounded by the bounds
  * whatever the file holds. A line is its bytes without the terminator (`\n`, or `\r\n`), and
  * a UTF-8 byte order mark at the start of the file is removed. Blank lines (empty or spaces
@@ -341,7 +349,7 @@ export async function readSourceLines(
     if (sinkFailed) throw err;
     if (readError !== undefined) return { problem: 'unreadable_file', error: `cannot read: ${describeIoError(readError)}` };
     if (compressedBytes === 0) return { lines: 0 }; // a 0-byte file: empty, not corrupt
-    return { problem: 'corrupt_file', error: `cannot decompress: ${(err as Error).message}` };
+    return { problem: 'corrupt_file', error: decompressError((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR') };
   } finally {
     input.destroy();
     gunzip.destroy();
