@@ -18,7 +18,19 @@ import { S3MultipartWritable } from '../generator/s3-upload';
 
 const KEY_LAYOUT = /^events\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/minute=(\d{2})\/events-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.jsonl\.gz$/;
 
-const s3Mock = mockClient(S3Client);
+const stubS3 = () => mockClient(S3Client);
+let s3Mock: ReturnType<typeof stubS3>;
+
+/**
+ * S3 is stubbed only while a suite that needs it runs: a stub made when the file loads would
+ * answer every S3 call of the test files that run after this one.
+ */
+function withStubbedS3(): void {
+  before(() => {
+    s3Mock = stubS3();
+  });
+  after(() => s3Mock.restore());
+}
 
 /** A fake S3 that records every part body; returns the uploaded object's bytes. */
 function fakeS3(): { body: () => Buffer } {
@@ -106,6 +118,7 @@ describe('generator Lambda: configuration', () => {
 });
 
 describe('generator Lambda: handler', () => {
+  withStubbedS3();
   beforeEach(() => s3Mock.reset());
 
   it('uploads one gzip file in the starter layout and returns {event_count, s3_key, bucket}', async () => {
@@ -205,6 +218,7 @@ describe('generator Lambda: handler', () => {
 });
 
 describe('S3 multipart writer', () => {
+  withStubbedS3();
   beforeEach(() => s3Mock.reset());
 
   it('splits the stream into parts of at least 5 MiB (but the last) and completes them in order', async () => {

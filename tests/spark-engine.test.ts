@@ -183,15 +183,21 @@ async function corpusOutcomes(lake: string): Promise<Map<string, string[]>> {
   }
 }
 
+const TEXT_FIELDS = ['user_id', 'session_id', 'event_type', 'product_id', 'category', 'search_query'];
+
 async function corpusSilver(lake: string): Promise<Record<string, unknown>[]> {
   const duck = await openDuck();
   try {
     const files = adversarialSourceFiles().map((f) => `'${f.key}'`).join(', ');
-    return await queryRows(
+    // Text as base64, decoded here: the Node client drops a leading byte order mark when it decodes text.
+    const text = TEXT_FIELDS.map((c) => `to_base64(encode(${c})) AS ${c}`).join(', ');
+    const rows = await queryRows(
       duck.connection,
-      `SELECT strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query, revenue
+      `SELECT strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS event_ts, ${text}, quantity, price, revenue
        FROM read_parquet('${lake}/silver/events/**/*.parquet') WHERE source_file IN (${files})`,
     );
+    for (const row of rows) for (const c of TEXT_FIELDS) row[c] = row[c] === null ? null : Buffer.from(String(row[c]), 'base64').toString('utf8');
+    return rows;
   } finally {
     duck.close();
   }

@@ -313,6 +313,11 @@ def build_input_views(spark, file_uris, ingested_at, root, max_line_bytes=DEFAUL
         binary = spark.read.format("binaryFile").load(list(file_uris))
         records = records.unionByName(spark.createDataFrame(binary.select("path", "content").rdd.flatMap(explode), RECORDS_SCHEMA))
     records = records.cache()
+    # Spark's file sources skip 0-byte objects: such a file is an empty file, not a missing one.
+    seen = {r["source_file"] for r in records.where("kind = 'file'").select("source_file").collect()}
+    empty = sorted({relative_key(uri, root) for uri in file_uris} - seen)
+    if empty:
+        records = records.unionByName(spark.createDataFrame([("file", key, None, None) for key in empty], RECORDS_SCHEMA))
     stamp = ingested_at.strftime("%Y-%m-%d %H:%M:%S.%f")
     records.where("kind = 'file'").selectExpr(
         "source_file",
