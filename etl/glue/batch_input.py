@@ -219,7 +219,8 @@ def read_source_file(content, max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_file_by
     try:
         return list(split_lines(_gunzip_chunks(content, max_file_bytes), max_line_bytes)), None, None
     except FileTooLarge:
-        return [], "file_too_large", "decompressed size exceeds %d bytes" % max_file_bytes
+        # the same words as etl/local/source.ts: the text is quarantine.events' detail
+        return [], "file_too_large", "decompresses to more than %d bytes (the per-file bound)" % max_file_bytes
     except EOFError:
         return [], "corrupt_file", DECOMPRESS_ERRORS[True]
     except (OSError, zlib.error):
