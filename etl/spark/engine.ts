@@ -67,9 +67,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
     fs.writeFileSync(specFile, JSON.stringify(spec));
     const output = JSON.parse(await runPython(env.python, [LOCAL_RUN, '--spec', specFile], log)) as Record<string, unknown>;
     const summary = { ...toRunSummary(output), skipped: scanned.skipped, pendingFiles: scanned.pendingFiles };
-    const outcomes = new Map<string, FileOutcome>(
-      Object.entries((output.read_problems ?? {}) as Record<string, FileOutcome>).map(([key, o]) => [key, { problem: o.problem, error: o.error }]),
-    );
+    const outcomes = new Map(Object.entries((output.read_problems ?? {}) as Record<string, FileOutcome>));
     countOutcomes(summary, outcomes, log);
     saveState(opts.lake, nextState(state, scan.batch, outcomes, now.toISOString()));
     return summary;
