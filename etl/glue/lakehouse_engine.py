@@ -7,11 +7,13 @@ partitions a merge must see all come from etl/manifest.json and tables.json (etl
 
 Order of effects in a run (the tests pin it):
   resolve arguments -> job.init -> Spark settings -> manifest + tables from etl_path ->
-  the batch (bookmark) -> input views -> steps in manifest order (writes in that order, so gold
-  is never written before silver; each write is followed by the deletion of the partitions its
-  merge read that the result has no row for) -> log line + metrics -> job.commit, only if every write
-  succeeded. Any exception before the commit leaves the bookmark where it was, so the next run
-  reads the same files again; the merges make that replay produce identical tables.
+  repair of what a dead run left (write_journal.py) -> the batch (bookmark) -> input views ->
+  steps in manifest order (writes in that order, so gold is never written before silver; each
+  write only adds files, recorded first in the run's journal) -> journal commit (the files the
+  writes replaced are deleted) -> log line + metrics -> job.commit, only if every write
+  succeeded. Any exception before the journal commit leaves the lake as it was before the run
+  (the next run rolls the journal back) and the bookmark where it was, so the next run reads the
+  same files again; the merges make that replay produce identical tables.
 """
 import datetime
 import json
@@ -32,13 +34,14 @@ from batch_input import (
     unrecorded_files,
 )
 from job_args import resolve_args
-from write_journal import WriteJournal
+from write_journal import APPEND, REPLACE, WriteJournal
 from lake_layout import join_uri, load_tables
 import run_report
 
-# Snappy, set explicitly: Spark's and Glue's usual codec, read by every Athena engine version and
-# by DuckDB, and the cheapest to decode; at these volumes zstd's smaller files save little.
-PARQUET_CODEC = "snappy"
+# zstd, set explicitly (Spark's default is Snappy): silver is the lake's largest table and zstd
+# stores it in markedly fewer bytes, which is S3 storage and scan cost on every query; Athena
+# engine v3, Trino and DuckDB all read it, and the local DuckDB engine writes the same codec.
+PARQUET_CODEC = "zstd"
 
 SPARK_SETTINGS = (
     # Timestamps are parsed and rendered in UTC, whatever the cluster's zone.
@@ -92,8 +95,22 @@ def load_manifest(storage, etl_path, tables):
             raise ManifestError("%s: partitionsOf '%s' is not an earlier view" % (where, step["read"]["partitionsOf"]))
         if step["name"] in names:
             raise ManifestError("%s: view name already defined" % where)
+        check_write_mode(manifest, step, names, where)
         names.add(step["name"])
     return manifest
+
+
+def check_write_mode(manifest, step, earlier_views, where):
+    """`mode` and `replacing` as etl/manifest.ts validateManifest takes them."""
+    mode = step.get("mode", REPLACE)
+    if mode not in (REPLACE, APPEND):
+        raise ManifestError("%s: mode must be '%s' or '%s', got '%s'" % (where, REPLACE, APPEND, mode))
+    if (not step.get("writes")) if mode == APPEND else ("replacing" in step):
+        raise ManifestError("%s: 'replacing' goes with mode '%s', which goes with 'writes'" % (where, APPEND))
+    if "replacing" in step:
+        read = next((s for s in manifest.get("steps", []) if s.get("name") == step["replacing"]), {})
+        if step["replacing"] not in earlier_views or read.get("read", {}).get("table") != step["writes"]:
+            raise ManifestError("%s: replacing '%s' is not an earlier read step of %s" % (where, step["replacing"], step["writes"]))
 
 
 def load_sql_texts(storage, etl_path, manifest):
@@ -126,8 +143,10 @@ class LakehouseRun:
         self.clock = clock or SystemClock()
         self.batch_source = batch_source
         self.arg_schemes = arg_schemes
-        # Table id -> partition folder URIs its pending merge read (register_existing).
-        self.read_partitions = {}
+        # Read step name -> the partition folder URIs it loaded (register_existing).
+        self.loaded_partitions = {}
+        # Table id -> its latest read step not yet followed by a write of the table.
+        self.latest_read = {}
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -143,7 +162,6 @@ class LakehouseRun:
         self.sql_texts = load_sql_texts(self.storage, args["etl_path"], manifest)
         ingested_at = self.clock.now()
         run_id = ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-        self.staging_root = join_uri(args["TempDir"], "lakehouse-staging", run_id)
         # Before anything is read: a run that died mid-write left partitions to repair.
         self.journal = WriteJournal(self.storage, args["lake_path"], run_id, self.log)
         self.journal.recover()
@@ -162,6 +180,8 @@ class LakehouseRun:
 
         build_input_views(self.spark, files, ingested_at, self.source_root, args["max_line_bytes"], args["max_file_bytes"], unread)
         reports, partitions, seconds = self.run_steps(manifest)
+        # Every write is done: they become final together.
+        self.journal.commit()
         summary = run_report.build_summary(
             args["JOB_NAME"], mode, len(files) + len(unread), reports, partitions, seconds, self.clock.monotonic() - started
         )
@@ -202,9 +222,8 @@ class LakehouseRun:
     # -- the manifest steps --------------------------------------------------------------------
 
     def run_steps(self, manifest):
-        steps = manifest["steps"]
         reports, partitions, seconds = {}, {}, {}
-        for index, step in enumerate(steps):
+        for step in manifest["steps"]:
             t0 = self.clock.monotonic()
             name = step["name"]
             if "sql" in step:
@@ -215,81 +234,76 @@ class LakehouseRun:
                     df = df.cache()
                 df.createOrReplaceTempView(name)
                 if step.get("writes"):
-                    partitions[step["writes"]] = self.write_table(name, self.tables[step["writes"]])
+                    partitions[step["writes"]] = self.write_table(name, self.tables[step["writes"]], step)
                 if step.get("report"):
                     reports[name] = [_row_dict(r) for r in self.spark.table(name).collect()]
             else:
-                later_writes = {s.get("writes") for s in steps[index + 1:]}
-                self.register_existing(name, step["read"], snapshot=step["read"]["table"] in later_writes)
+                self.register_existing(name, step["read"])
             seconds[name] = self.clock.monotonic() - t0
         return reports, partitions, seconds
 
-    def register_existing(self, name, spec, snapshot):
+    def register_existing(self, name, spec):
         """View `name` = current rows of the partitions of spec.table whose keys occur in spec.partitionsOf.
 
-        When a later step rewrites that table, the rows are first copied to a staging prefix:
-        Spark reads lazily, so without the copy the merge would read the very files its own
-        overwrite deletes (and any later view over them would see the new content).
+        Current rows are the files the partitions hold now, less the ones this run has already
+        replaced (they stay in the lake until the run commits). The files are listed here and
+        read as that exact list, so the view keeps the rows it had when registered: a later write
+        only adds files, which it does not name.
         """
         layout = self.tables[spec["table"]]
         keys = list(spec.get("keys") or layout.partition_key_names)
         for key in keys:
             layout.key(key)
         rows = self.spark.table(spec["partitionsOf"]).selectExpr(*_quoted(keys)).distinct().collect()
-        uris = sorted({
+        prefixes = sorted({
             layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys])
             for r in rows
             if all(_row_dict(r)[k] is not None for k in keys)
         })
-        existing = [u for u in uris if self.storage.exists(u)]
-        if snapshot:
-            # The later write of this table deletes what it read but no longer produces (see
-            # write_table); the latest read of a table before its write is the one that counts.
-            self.read_partitions[layout.id] = self.partition_folders(layout, keys, existing)
-        if not existing:
+        superseded = self.journal.superseded()
+        files = [f for f in self.table_files(layout, prefixes) if f not in superseded]
+        # A later write of this table replaces what this read loaded (see write_table); a read by
+        # leading keys (whole days of an hourly table) loaded the partition folders its files are in.
+        self.loaded_partitions[name] = sorted({self.partition_folder(layout, f) for f in files})
+        self.latest_read[layout.id] = name
+        if not files:
             df = self.spark.createDataFrame([], layout.ddl())
         else:
             base = layout.base_uri(self.args["lake_path"]) + "/"
-            df = self.spark.read.schema(layout.ddl()).option("basePath", base).parquet(*existing).selectExpr(*layout.read_projection())
-            if snapshot:
-                df = self.stage(df, name, layout)
+            df = self.spark.read.schema(layout.ddl()).option("basePath", base).parquet(*files).selectExpr(*layout.read_projection())
         df.createOrReplaceTempView(name)
 
-    def partition_folders(self, layout, keys, prefixes):
-        """Full partition folder URIs under the read prefixes.
-
-        A read by all partition keys already names folders. A read by leading keys only (e.g.
-        whole days of an hourly table) loads every folder under each prefix, so those are listed:
-        the emptied-partition rule works on partitions, as the local engine does, never on a
-        whole day that the result may still have other hours of.
-        """
+    def table_files(self, layout, prefixes):
+        """The table's data files under the partition prefixes: objects inside a full partition
+        folder whose name Spark would read. Markers such as "event_hour=1_$folder$", _SUCCESS,
+        the writer's _temporary scratch and hidden files name no rows."""
         names = layout.partition_key_names
-        if list(keys) == names:
-            return list(prefixes)
         base = layout.base_uri(self.args["lake_path"]) + "/"
-        folders = set()
+        files = []
         for prefix in prefixes:
             for uri in self.storage.list_uris(prefix):
-                # Only objects inside a full partition folder count; markers such as
-                # "event_hour=1_$folder$" or a stray _SUCCESS name no partition.
                 parts = uri[len(base):].split("/")
-                segments = parts[: len(names)]
-                if len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(segments, names)):
-                    folders.add(base + "/".join(segments) + "/")
-        return sorted(folders)
+                in_partition = len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(parts, names))
+                if in_partition and not any(p.startswith(("_", ".")) for p in parts[len(names):]):
+                    files.append(uri)
+        return files
 
-    def stage(self, df, name, layout):
-        uri = join_uri(self.staging_root, name) + "/"
-        df.write.mode("overwrite").option("compression", PARQUET_CODEC).parquet(uri)
-        return self.spark.read.schema(layout.ddl()).parquet(uri)
+    def partition_folder(self, layout, file_uri):
+        base = layout.base_uri(self.args["lake_path"]) + "/"
+        return base + "/".join(file_uri[len(base):].split("/")[: len(layout.partition_key_names)]) + "/"
 
-    def write_table(self, name, layout):
-        """Replaces exactly the partitions present in view `name`, and deletes the partitions
-        this run read for the merge that the result no longer has rows for; returns how many
-        partitions were replaced or deleted. New files are added before old ones are deleted,
-        through the write journal (write_journal.py), so no failure loses a partition."""
+    def write_table(self, name, layout, step):
+        """Writes view `name` to its table as the step's mode says (etl/manifest.ts), one new file
+        per partition it has rows in, deleting nothing: the partitions it replaces, including the
+        ones a read loaded that the result has no row for, are recorded in the write journal and
+        their old files deleted when the run commits. Returns how many partitions were written
+        or emptied."""
         keys = layout.partition_key_names
-        read = self.read_partitions.pop(layout.id, [])
+        mode = step.get("mode", REPLACE)
+        # replace: the latest earlier read of the table; append: the read named by `replacing`.
+        read_step = step.get("replacing") if mode == APPEND else self.latest_read.get(layout.id)
+        loaded = set(self.loaded_partitions.get(read_step, []))
+        self.latest_read.pop(layout.id, None)
         base = layout.base_uri(self.args["lake_path"]) + "/"
         # One file per partition and batch (rows of a partition meet in one task), so the file
         # count grows with batches, not with the cluster's task count. Cached: the result is
@@ -298,20 +312,19 @@ class LakehouseRun:
         try:
             touched = df.selectExpr(*_quoted(keys)).distinct().collect()
             written = {layout.partition_uri(self.args["lake_path"], [(k, _row_dict(r)[k]) for k in keys]) for r in touched}
-            # A partition the merge read but no longer has rows for: all its rows came from this
-            # batch's files, which no longer produce any (e.g. a corrupt file that was fixed).
-            emptied = [uri for uri in read if uri not in written]
-            changing = sorted(written | set(emptied))
-            if not changing:
+            # A partition the read loaded but the result has no rows for: all its rows came from
+            # this batch's files, which no longer produce any (e.g. a corrupt file that was fixed).
+            emptied = sorted(loaded - written)
+            replaced = sorted((written if mode == REPLACE else written & loaded) | set(emptied))
+            appended = sorted(written - set(replaced))
+            if not written and not emptied:
                 self.log(json.dumps({"event": "write_skipped", "table": layout.id, "reason": "no rows in this batch"}))
                 return 0
-            self.journal.begin(layout.id, base, changing)
+            self.journal.begin(layout.id, base, replaced, appended)
             if touched:
                 df.write.mode("append").option("compression", PARQUET_CODEC).partitionBy(*keys).parquet(base)
-            self.journal.written(layout.id)
         finally:
             df.unpersist()
-        self.journal.finish(layout.id)
         for uri in emptied:
             self.log(json.dumps({"event": "partition_emptied", "table": layout.id, "partition": uri}))
         return len(touched) + len(emptied)

@@ -1,27 +1,33 @@
-"""Crash-safe replacement of lake partitions: new files are added before old ones are deleted.
+"""Run-level atomicity of the lake's writes: a run's writes become final together, or not at all.
 
 Spark's dynamic partition overwrite deletes a partition's files before the new ones land, so a
 run that dies in between loses the partition's earlier rows for good: the bookmark makes the
-next run read only this batch's files again, not the rows other files had put there. Here a
-partition is replaced in three steps, each recorded first in a small journal object under
-<lake>/_state/journal/:
+next run read only this batch's files again, not the rows other files had put there. Here no
+file is deleted while a run writes. Every write adds new files only, and the journal, one small
+object per run under <lake>/_state/journal/, records before each write (saved before Spark
+writes anything) the partitions it touches and the files each holds now, each partition either
 
-  1. "writing": the partitions about to change and the files each holds now;
-  2. "written": the new files are all in place (Spark's append completed);
-  3. the old files are deleted, then the entry is removed.
+  - "replace": the write's files are its complete new content; the recorded files are
+    superseded and deleted when the run commits;
+  - "append": the write's files are added beside the recorded ones, which stay.
 
-A run that dies leaves its journal behind, and the next run repairs the lake before it reads
-anything: an entry still "writing" is rolled back (files that are not in the recorded list are
-the dead run's partial output and are deleted), an entry "written" is rolled forward (the
-recorded old files are deleted). Either way every partition holds exactly one complete version,
-and the replayed batch then merges as if the dead run had never started.
+When the last write of the run is done, the journal is marked committed (saved), the superseded
+files are deleted, and the journal is deleted. A run that dies leaves its journal behind, and the
+next run repairs the lake before it reads anything:
+
+  - not committed: every entry is rolled back (the files of the recorded partitions that are
+    not in the recorded lists are the dead run's output, and are deleted with the writer's
+    _temporary scratch), so the lake is exactly as before the dead run, which the bookmark then
+    replays from the start;
+  - committed: rolled forward (the recorded files of replaced partitions are deleted), finishing
+    what the dead run had decided.
 """
 import json
 
 from lake_layout import join_uri
 
-WRITING = "writing"
-WRITTEN = "written"
+REPLACE = "replace"
+APPEND = "append"
 
 
 class WriteJournal:
@@ -30,59 +36,78 @@ class WriteJournal:
         self.folder = join_uri(lake_path, "_state", "journal") + "/"
         self.uri = join_uri(self.folder, run_id + ".json")
         self.log = log
-        self.entries = {}
+        self.writes = []
 
-    def _save(self):
-        self.storage.write_text(self.uri, json.dumps(self.entries, sort_keys=True))
+    def _save(self, committed):
+        self.storage.write_text(self.uri, json.dumps({"committed": committed, "writes": self.writes}, sort_keys=True))
 
-    def begin(self, table_id, table_root, partitions):
-        """Records the partitions about to change with the files they hold now."""
-        self.entries[table_id] = {
-            "state": WRITING,
-            "root": table_root,
-            "old": {uri: sorted(self.storage.list_uris(uri)) for uri in partitions},
-        }
-        self._save()
+    def begin(self, table_id, table_root, replaced, appended):
+        """Records, before a write, the partition folder URIs it replaces and appends to, with the
+        files each holds now. Saved before returning, so the write may start."""
+        partitions = {}
+        for action, uris in ((REPLACE, replaced), (APPEND, appended)):
+            for uri in uris:
+                partitions[uri] = {"action": action, "files": sorted(self.storage.list_uris(uri))}
+        self.writes.append({"table": table_id, "root": table_root, "partitions": partitions})
+        self._save(committed=False)
 
-    def written(self, table_id):
-        self.entries[table_id]["state"] = WRITTEN
-        self._save()
+    def superseded(self):
+        """Files this run has replaced: still in the lake until the commit, but no longer its content."""
+        return {f for entry in self.writes for p in entry["partitions"].values() if p["action"] == REPLACE for f in p["files"]}
 
-    def finish(self, table_id):
-        """Deletes the replaced files and forgets the entry."""
-        entry = self.entries.pop(table_id)
-        _delete_old(self.storage, entry)
-        if self.entries:
-            self._save()
-        else:
-            self.storage.delete_uris([self.uri])
+    def commit(self):
+        """Makes every write of the run final: journal marked committed, replaced files deleted,
+        journal deleted. A run that wrote nothing has no journal and nothing to do."""
+        if not self.writes:
+            return
+        self._save(committed=True)
+        for entry in self.writes:
+            _roll_forward(self.storage, entry)
+        self.storage.delete_uris([self.uri])
+        self.writes = []
 
     def recover(self):
-        """Repairs what runs that died mid-write left; returns the table ids repaired."""
+        """Repairs what runs that died before their commit left; returns the table ids repaired."""
         repaired = []
         for uri in sorted(u for u in self.storage.list_uris(self.folder) if u.endswith(".json")):
-            for table_id, entry in sorted(json.loads(self.storage.read_text(uri)).items()):
-                if entry["state"] == WRITING:
-                    _delete_new(self.storage, entry)
-                    action = "rolled_back"
-                else:
-                    _delete_old(self.storage, entry)
+            for entry, committed in _entries(json.loads(self.storage.read_text(uri))):
+                if committed:
+                    _roll_forward(self.storage, entry)
                     action = "rolled_forward"
-                repaired.append(table_id)
-                self.log(json.dumps({"event": "interrupted_write_repaired", "table": table_id, "action": action, "journal": uri}))
+                else:
+                    _roll_back(self.storage, entry)
+                    action = "rolled_back"
+                repaired.append(entry["table"])
+                self.log(json.dumps({"event": "interrupted_write_repaired", "table": entry["table"], "action": action, "journal": uri}))
             self.storage.delete_uris([uri])
         return repaired
 
 
-def _delete_old(storage, entry):
-    storage.delete_uris([f for files in entry["old"].values() for f in files])
+def _entries(doc):
+    """(entry, committed) of a journal document. A journal written by the earlier per-table
+    layout ({table id: {"state": "writing"|"written", "root", "old": {partition: files}}}), as
+    a run that died just before an upgrade leaves it, is read as replace entries."""
+    if "writes" in doc:
+        return [(entry, bool(doc.get("committed"))) for entry in doc["writes"]]
+    return [
+        ({"table": table_id, "root": old["root"],
+          "partitions": {p: {"action": REPLACE, "files": files} for p, files in old["old"].items()}},
+         old["state"] == "written")
+        for table_id, old in sorted(doc.items())
+    ]
 
 
-def _delete_new(storage, entry):
-    """Files in the recorded partitions that were not there before, and the writer's leftovers."""
+def _roll_forward(storage, entry):
+    storage.delete_uris([f for p in entry["partitions"].values() if p["action"] == REPLACE for f in p["files"]])
+
+
+def _roll_back(storage, entry):
+    """Files in the recorded partitions that were not there before the write, and the writer's
+    leftovers. A partition written twice in a run is in two entries, the later list holding the
+    earlier write's files: rolling back both leaves exactly what the first list holds."""
     new = []
-    for partition, old in entry["old"].items():
-        keep = set(old)
+    for partition, recorded in entry["partitions"].items():
+        keep = set(recorded["files"])
         new += [f for f in storage.list_uris(partition) if f not in keep]
     storage.delete_uris(new)
     storage.delete_prefix(join_uri(entry["root"], "_temporary") + "/")

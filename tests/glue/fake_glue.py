@@ -5,8 +5,7 @@ every call in one ordered timeline (`Recorder.events`) and return rows the test 
 `FakeSpark.view_rows[name]` is what the manifest step `name` "returns". Everything else is
 simulated just far enough to be checked: partitioned appends add one new file per partition to
 an in-memory lake of parquet objects (`FakeSpark.lake_files`, object URI -> rows) that
-`FakeStorage` lists and deletes object by object, as S3 does; staged copies can be read back;
-and binaryFile reads return the real bytes of the source objects, so decompression and
+`FakeStorage` lists and deletes object by object, as S3 does; and binaryFile reads return the real bytes of the source objects, so decompression and
 corrupt-file handling run for real.
 """
 import re
@@ -206,8 +205,9 @@ class FakeWriter:
         partitions = sorted({tuple(str(r[c]) for c in self._partition_by) for r in self.df.rows}) if self._partition_by else []
         spark.write_count += 1
         # Spark names every file it writes uniquely per write, so an append never replaces a file.
-        files = {p: "%s/%s/part-00000-w%d.c000.snappy.parquet" % (
-            path.rstrip("/"), "/".join("%s=%s" % kv for kv in zip(self._partition_by, p)), spark.write_count)
+        files = {p: "%s/%s/part-00000-w%d.c000.%s.parquet" % (
+            path.rstrip("/"), "/".join("%s=%s" % kv for kv in zip(self._partition_by, p)), spark.write_count,
+            self._options.get("compression", "snappy"))
             for p in partitions}
         for prefix in spark.fail_write_prefixes:
             if path.startswith(prefix):
@@ -224,11 +224,10 @@ class FakeWriter:
             partition_by=list(self._partition_by), partitions=partitions, rows=len(self.df.rows),
             files=sorted(files.values()),
         )
-        if self._partition_by:
-            for p, uri in files.items():
-                spark.lake_files[uri] = self._rows_of(p)
-        else:
-            spark.staged[path] = [dict(r) for r in self.df.rows]
+        if not self._partition_by:
+            raise AssertionError("stand-in writes partitioned tables only, got an unpartitioned write to %s" % path)
+        for p, uri in files.items():
+            spark.lake_files[uri] = self._rows_of(p)
 
     def _rows_of(self, values):
         return [dict(r) for r in self.df.rows if tuple(str(r[c]) for c in self._partition_by) == tuple(values)]
@@ -269,9 +268,6 @@ class FakeReader:
         self.spark.recorder.add("read_parquet", paths=list(paths), schema=self._schema, options=dict(self._options))
         rows = []
         for p in paths:
-            if p in self.spark.staged:
-                rows.extend(self.spark.staged[p])
-                continue
             for uri, frows in sorted(self.spark.lake_files.items()):
                 # Spark skips names starting with "_" (the writer's _temporary scratch).
                 if uri.startswith(p) and "/_" not in uri[len(p):]:
@@ -297,7 +293,6 @@ class FakeSpark:
         self.view_rows = {}
         self.lake_files = {}  # parquet object URI in the lake -> its rows
         self.write_count = 0
-        self.staged = {}  # unpartitioned write path -> rows
         self.source_objects = {}  # s3 URI -> bytes
         self.fail_write_prefixes = []  # a write to a path under one of these fails
         self.partitions_landed_before_failure = 0  # partitions whose files a failing write leaves
@@ -398,7 +393,7 @@ class FakeStorage:
         return list(self.spark.source_objects) + list(self.spark.lake_files) + list(self.texts)
 
     def exists(self, prefix):
-        found = any(k.startswith(prefix) for k in self._objects() + list(self.spark.staged))
+        found = any(k.startswith(prefix) for k in self._objects())
         self.recorder.add("exists", uri=prefix, found=found)
         return found
 

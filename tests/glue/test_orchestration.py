@@ -35,7 +35,8 @@ def typical(h):
         rows[view] = [dict(r) for r in SILVER_TOUCHED]
     for step in harness.manifest()["steps"]:
         if step.get("writes", "").startswith("gold."):
-            rows[step["name"]] = [{"event_date": "2025-11-19"}]
+            # hour 17 of the 19th; a daily table's write takes only the date of it
+            rows[step["name"]] = [{"event_date": "2025-11-19", "event_hour": 17}]
     rows["run_metrics"] = [dict(METRICS_ROW)]
     rows["run_quarantine_reasons"] = [dict(r) for r in REASONS]
     return h
@@ -101,9 +102,42 @@ class ManifestDrivenSteps(unittest.TestCase):
         # Partitions are replaced add-then-delete through the write journal, never by Spark's
         # dynamic overwrite (which deletes a partition's files before the new ones land).
         self.assertNotIn("spark.sql.sources.partitionOverwriteMode", conf)
-        self.assertIn(conf["spark.sql.parquet.compression.codec"], ("snappy", "zstd"))
+        self.assertEqual(conf["spark.sql.parquet.compression.codec"], "zstd")
         last_conf = max(i for i, (k, _) in enumerate(h.recorder.events) if k == "conf")
         self.assertLess(last_conf, h.recorder.index("from_options"))
+
+
+class ManifestWriteModes(unittest.TestCase):
+    """`mode` and `replacing` are checked as etl/manifest.ts validateManifest checks them, before
+    any file of the batch is read."""
+
+    def refused(self, change, message):
+        h = typical(Harness())
+        changed = harness.manifest()
+        change({s["name"]: s for s in changed["steps"]})
+        h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
+        with self.assertRaisesRegex(ValueError, message):
+            h.run()
+        self.assertEqual(h.recorder.of("from_options"), [])
+        self.assertEqual(h.writes(), [])
+
+    def test_the_real_manifest_appends_bronze_quarantine_and_silver(self):
+        modes = {s["writes"]: s.get("mode", "replace") for s in harness.manifest()["steps"] if s.get("writes")}
+        self.assertEqual({t for t, m in modes.items() if m == "append"}, {"bronze.events", "quarantine.events", "silver.events"})
+
+    def test_an_unknown_mode_is_refused_naming_the_step(self):
+        self.refused(lambda steps: steps["silver"].update(mode="upsert"), "step 'silver': mode must be 'replace' or 'append', got 'upsert'")
+
+    def test_replacing_without_append_is_refused(self):
+        self.refused(lambda steps: steps["silver"].pop("mode"), "step 'silver': 'replacing' goes with mode 'append'")
+
+    def test_append_without_writes_is_refused(self):
+        self.refused(lambda steps: steps["silver_ranked"].update(mode="append"), "step 'silver_ranked': 'replacing' goes with mode 'append', which goes with 'writes'")
+
+    def test_replacing_must_name_an_earlier_read_of_the_same_table(self):
+        self.refused(lambda steps: steps["silver"].update(replacing="bronze_existing"), "step 'silver': replacing 'bronze_existing' is not an earlier read step of silver.events")
+        self.refused(lambda steps: steps["silver"].update(replacing="silver_hours"), "replacing 'silver_hours' is not an earlier read step")
+        self.refused(lambda steps: steps["silver"].update(replacing="silver_ranked"), "replacing 'silver_ranked' is not an earlier read step")
 
 
 class PartitionScopedWrites(unittest.TestCase):
@@ -118,7 +152,7 @@ class PartitionScopedWrites(unittest.TestCase):
             self.assertEqual(w["mode"], "append")
             self.assertNotIn("partitionOverwriteMode", w["options"])
             self.assertEqual(w["partition_by"], table.partition_key_names)
-            self.assertEqual(w["options"].get("compression"), "snappy")
+            self.assertEqual(w["options"].get("compression"), "zstd")
 
     def test_only_the_partitions_of_the_batch_are_written(self):
         h = typical(Harness())
@@ -131,9 +165,12 @@ class PartitionScopedWrites(unittest.TestCase):
         bronze = by_path[LAKE + "bronze/events/"]
         self.assertEqual(bronze["partition_by"], ["year", "month", "day", "hour"])
         self.assertEqual(bronze["partitions"], [("2025", "11", "19", "17")])
-        gold = [w for w in h.lake_writes() if "/gold/" in w["path"]]
-        self.assertEqual(len(gold), 5)
-        self.assertTrue(all(w["partitions"] == [("2025-11-19",)] for w in gold))
+        gold = {w["path"][len(LAKE + "gold/"):]: w["partitions"] for w in h.lake_writes() if "/gold/" in w["path"]}
+        self.assertEqual(gold, {
+            "hourly_event_counts/": [("2025-11-19", "17")], "hourly_distinct_ids/": [("2025-11-19", "17")],
+            "product_funnel/": [("2025-11-19",)], "hourly_revenue/": [("2025-11-19",)], "product_views/": [("2025-11-19",)],
+            "category_daily/": [("2025-11-19",)], "user_activity/": [("2025-11-19",)],
+        })
 
     def test_padded_path_partitions_are_written_padded_whatever_the_sql_returns(self):
         h = typical(Harness())
@@ -147,7 +184,7 @@ class PartitionScopedWrites(unittest.TestCase):
         h.spark.view_rows["quarantine"] = []
         summary = h.run()
         self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
-        self.assertFalse(any("quarantine.events" in entries for _, entries in h.journal_saves()))
+        self.assertFalse(any(e["table"] == "quarantine.events" for _, doc in h.journal_saves() for e in doc["writes"]))
         self.assertIn({"event": "write_skipped", "table": "quarantine.events", "reason": "no rows in this batch"},
                       [json.loads(line) for line in h.lines if line.startswith("{")])
         self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 0)
@@ -170,54 +207,10 @@ def fake_alias(expr):
     return fake_glue.split_alias(expr)[1]
 
 
-class MergeReads(unittest.TestCase):
-    def test_existing_rows_are_read_only_from_touched_partitions_that_exist(self):
-        h = typical(Harness())
-        touched = LAKE + "silver/events/event_date=2025-11-19/event_hour=17/"
-        other = LAKE + "silver/events/event_date=2025-11-18/event_hour=23/"
-        h.put_partition(touched, [{"event_date": "2025-11-19", "event_hour": 17}])
-        h.put_partition(other, [{"event_date": "2025-11-18", "event_hour": 23}])
-        h.run()
-        reads = [r for r in h.recorder.of("read_parquet") if any("silver/events" in p for p in r["paths"])]
-        self.assertEqual(reads[0]["paths"], [touched])  # hour 18 does not exist yet: not read
-        self.assertEqual(reads[0]["options"]["basePath"], LAKE + "silver/events/")
-        self.assertTrue(reads[0]["schema"].startswith("`event_key` string"))
-        days = reads[-1]  # silver_days: whole touched dates, after silver was written
-        self.assertEqual(days["paths"], [LAKE + "silver/events/event_date=2025-11-19/"])
-        self.assertLess(h.recorder.index("write", path=LAKE + "silver/events/"),
-                        h.recorder.index("read_parquet", paths=[LAKE + "silver/events/event_date=2025-11-19/"]))
-
-    def test_path_partitioned_merges_read_the_touched_source_hour(self):
-        h = typical(Harness())
-        hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
-        h.put_partition(hour, [dict(PATH_KEYS)])
-        h.put_partition(LAKE + "bronze/events/year=2025/month=11/day=19/hour=16/", [dict(PATH_KEYS, hour="16")])
-        h.run()
-        reads = [r for r in h.recorder.of("read_parquet") if any("bronze/events" in p for p in r["paths"])]
-        self.assertEqual([r["paths"] for r in reads], [[hour]])
-
-    def test_rows_a_merge_reads_are_staged_before_the_table_is_written(self):
-        h = typical(Harness())
-        h.put_partition(LAKE + "silver/events/event_date=2025-11-19/event_hour=17/", [{"event_date": "2025-11-19", "event_hour": 17}])
-        h.run()
-        staged = [w for w in h.writes() if w["path"].startswith(TEMP)]
-        self.assertEqual(len(staged), 1)
-        self.assertTrue(staged[0]["path"].endswith("/silver_existing/"))
-        self.assertLess(h.recorder.index("write", path=staged[0]["path"]), h.recorder.index("write", path=LAKE + "silver/events/"))
-        readback = h.recorder.index("read_parquet", paths=[staged[0]["path"]])
-        self.assertLess(readback, h.recorder.index("write", path=LAKE + "silver/events/"))
-
-    def test_first_run_registers_empty_views_with_the_table_schema(self):
-        h = typical(Harness())
-        h.run()
-        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
-        created = [e["schema"] for e in h.recorder.of("createDataFrame") if e["rows"] == 0]
-        for table_id in ("bronze.events", "quarantine.events", "silver.events", "bronze.file_ledger"):
-            self.assertIn(tables[table_id].ddl(), created)
-
-
 QUARANTINE_HOUR = LAKE + "quarantine/events/year=2025/month=11/day=19/hour=17/"
+BRONZE_HOUR = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
 SILVER_ROW_17 = {"event_date": "2025-11-19", "event_hour": 17}
+SILVER_ROW_18 = {"event_date": "2025-11-19", "event_hour": 18}
 
 
 def silver_folder(day, hour):
@@ -233,110 +226,275 @@ def logged(h, event):
     return [json.loads(line) for line in h.lines if '"%s"' % event in line]
 
 
-class JournalledWrites(unittest.TestCase):
-    """write_journal.py: a partition is replaced by adding the new files, then deleting the old
-    ones listed before the write; a run that dies in between is repaired by the next run."""
+def reprocessing(h, silver_rows=(SILVER_ROW_17,)):
+    """The batch's file is already in the lake (a crashed run being completed): bronze and
+    quarantine rewrite its source hour, silver the given event hours."""
+    h.spark.view_rows["files_in_lake"] = [dict(PATH_KEYS)]
+    h.spark.view_rows["silver_rewritten_partitions"] = [dict(r) for r in silver_rows]
+    return h
 
-    def test_each_write_is_begun_in_the_journal_before_it_and_marked_written_after_it(self):
+
+def recorded(h, table):
+    """The partitions the journal recorded for the table's write: folder -> {action, files}."""
+    for _, doc in reversed(h.journal_saves()):
+        entries = [e for e in doc["writes"] if e["table"] == table]
+        if entries:
+            return entries[-1]["partitions"]
+    raise AssertionError("no journal entry for %s" % table)
+
+
+def written_files(h, table_path, folder):
+    """The files the write to table_path put in the partition folder."""
+    (write,) = [w for w in h.lake_writes() if w["path"] == table_path]
+    return [f for f in write["files"] if f.startswith(folder)]
+
+
+def lake_deletions(h, events=None):
+    """Lake files (not journal objects) deleted, in order."""
+    return [u for u in h.deleted(events) if not u.startswith(harness.JOURNAL)]
+
+
+class MergeReads(unittest.TestCase):
+    """A read lists the partitions' files itself and reads exactly that list."""
+
+    def silver_reads(self, h):
+        return [r for r in h.recorder.of("read_parquet") if any("silver/events" in p for p in r["paths"])]
+
+    def test_a_read_reads_exactly_the_files_of_the_touched_partitions_that_exist(self):
+        h = typical(Harness())
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.put_partition(silver_folder(18, 23), [{"event_date": "2025-11-18", "event_hour": 23}])
+        h.run()
+        keys = self.silver_reads(h)[0]  # silver_keys: hours 17 and 18 of the batch; 18 does not exist yet
+        self.assertEqual(keys["paths"], [old_17])
+        self.assertEqual(keys["options"]["basePath"], LAKE + "silver/events/")
+        self.assertTrue(keys["schema"].startswith("`event_key` string"))
+        listed = [e["uri"] for e in h.recorder.of("list") if e["uri"].startswith(LAKE + "silver/")]
+        self.assertIn(silver_folder(19, 18), listed)
+        self.assertNotIn(silver_folder(18, 23), listed)
+
+    def test_path_partitioned_merges_read_the_source_hour_of_a_reprocessed_file(self):
+        h = reprocessing(typical(Harness()))
+        hour_17 = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        h.put_partition(LAKE + "bronze/events/year=2025/month=11/day=19/hour=16/", [dict(PATH_KEYS, hour="16")])
+        h.run()
+        reads = [r for r in h.recorder.of("read_parquet") if any("bronze/events" in p for p in r["paths"])]
+        self.assertEqual([r["paths"] for r in reads], [[hour_17]])
+
+    def test_new_files_only_make_no_merge_read_of_bronze_or_quarantine(self):
+        h = typical(Harness())  # files_in_lake is empty: every file of the batch is new
+        h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        h.put_partition(QUARANTINE_HOUR, [dict(PATH_KEYS, reason="missing_field")])
+        h.run()
+        self.assertFalse(any("bronze/events" in p or "quarantine/events" in p for r in h.recorder.of("read_parquet") for p in r["paths"]))
+
+    def test_markers_scratch_and_hidden_objects_are_not_read(self):
+        h = typical(Harness())
+        data = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        for name in ("_SUCCESS", ".part-0.crc", "_temporary/0/task.parquet"):
+            h.put_partition(silver_folder(19, 17), [], name=name)
+        h.run()
+        self.assertEqual(self.silver_reads(h)[0]["paths"], [data])
+
+    def test_a_read_after_a_replace_sees_the_new_files_not_the_superseded_ones(self):
+        h = reprocessing(typical(Harness()))
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.run()
+        reads = self.silver_reads(h)
+        self.assertEqual(reads[0]["paths"], [old_17])  # silver_keys, before the write
+        self.assertEqual(reads[1]["paths"], [old_17])  # silver_existing: hour 17 is rewritten
+        new = written_files(h, LAKE + "silver/events/", LAKE + "silver/events/")
+        hours = reads[2]  # silver_hours, after the write: old_17 is still in the lake until the commit
+        self.assertEqual(sorted(hours["paths"]), sorted(new))
+        self.assertNotIn(old_17, hours["paths"])
+        self.assertLess(h.recorder.index("read_parquet", paths=hours["paths"]), h.recorder.index("delete_uris", uris=[old_17]))
+
+    def test_whole_days_of_an_hourly_table_are_read_by_day_without_superseded_hours(self):
+        h = typical(Harness())
+        folder = LAKE + "gold/hourly_event_counts/event_date=2025-11-19/"
+        hour_5 = h.put_partition(folder + "event_hour=5/", [{"event_date": "2025-11-19", "event_hour": 5}])
+        old_17 = h.put_partition(folder + "event_hour=17/", [SILVER_ROW_17])
+        h.put_partition(LAKE + "gold/hourly_event_counts/event_date=2025-11-18/event_hour=5/", [{"event_date": "2025-11-18", "event_hour": 5}])
+        h.run()
+        (day,) = [r for r in h.recorder.of("read_parquet") if any("gold/hourly_event_counts" in p for p in r["paths"])]
+        new_17 = written_files(h, LAKE + "gold/hourly_event_counts/", folder)
+        self.assertEqual(len(new_17), 1)
+        self.assertEqual(sorted(day["paths"]), sorted([hour_5] + new_17))
+        self.assertIn(("list", folder), [(k, d["uri"]) for k, d in h.recorder.events if k == "list"])
+        self.assertNotIn(old_17, h.spark.lake_files)  # replaced (gold hourly tables are written in replace mode)
+
+    def test_nothing_is_staged_outside_the_tables(self):
+        h = reprocessing(typical(Harness()))
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        h.run()
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        locations = {LAKE + t.location + "/" for t in tables.values()}
+        self.assertEqual([w["path"] for w in h.writes() if w["path"] not in locations], [])
+        self.assertFalse(any(u.startswith(TEMP) for u in h.spark.lake_files))
+
+    def test_first_run_registers_empty_views_with_the_table_schema(self):
+        h = typical(Harness())
+        h.run()
+        tables = lake_layout.load_tables(json.loads(harness.tables_json()))
+        created = [e["schema"] for e in h.recorder.of("createDataFrame") if e["rows"] == 0]
+        for table_id in ("bronze.events", "quarantine.events", "silver.events", "bronze.file_ledger"):
+            self.assertIn(tables[table_id].ddl(), created)
+
+
+class JournalledWrites(unittest.TestCase):
+    """write_journal.py: every write only adds files, recorded first in the run's journal; the
+    files it replaced are deleted once the run's last write is done."""
+
+    def test_each_write_is_recorded_before_it_and_the_journal_committed_after_the_last(self):
         h = typical(Harness())
         h.run()
         saves = h.journal_saves()
-        for write in h.lake_writes():
+        writes = h.lake_writes()
+        for write in writes:
             table = table_of_path(write["path"])
             at = h.recorder.events.index(("write", write))
-            begun = [(i, entries[table]) for i, entries in saves if entries.get(table, {}).get("state") == "writing"]
-            done = [i for i, entries in saves if entries.get(table, {}).get("state") == "written"]
-            self.assertEqual(len(begun), 1, table)
-            self.assertLess(begun[0][0], at, table)
-            self.assertEqual(begun[0][1]["root"], write["path"])
-            self.assertEqual(len(done), 1, table)
-            self.assertGreater(done[0], at, table)
+            first = min(i for i, doc in saves if any(e["table"] == table for e in doc["writes"]))
+            self.assertLess(first, at, table)
+            entry = [e for e in saves[-1][1]["writes"] if e["table"] == table][0]
+            self.assertEqual(entry["root"], write["path"])
+        last_write = h.recorder.events.index(("write", writes[-1]))
+        self.assertEqual([doc["committed"] for _, doc in saves], [False] * len(writes) + [True])
+        self.assertGreater(saves[-1][0], last_write)
+        self.assertEqual([e["table"] for e in saves[-1][1]["writes"]], [table_of_path(w["path"]) for w in writes])
 
-    def test_the_old_files_of_a_replaced_partition_are_deleted_after_the_new_ones_land(self):
-        h = typical(Harness())
-        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
-        untouched = h.put_partition(silver_folder(19, 16), [{"event_date": "2025-11-19", "event_hour": 16}])
+    def test_an_appended_partition_gets_a_new_file_and_keeps_its_old_ones(self):
+        h = typical(Harness())  # a new file: bronze, quarantine and silver are appended to
+        old_bronze = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
         h.run()
-        begin = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
-        self.assertEqual(begin["old"], {silver_folder(19, 17): [old], silver_folder(19, 18): []})
-        write = h.recorder.index("write", path=LAKE + "silver/events/")
-        deletion = [i for i, (k, d) in enumerate(h.recorder.events) if k == "delete_uris" and old in d["uris"]]
-        self.assertEqual(len(deletion), 1)
-        self.assertLess(write, deletion[0])
-        self.assertEqual(h.deleted().count(old), 1)
-        new = h.recorder.of("write")[[w["path"] for w in h.recorder.of("write")].index(LAKE + "silver/events/")]["files"]
-        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [f for f in new if f.startswith(silver_folder(19, 17))])
-        self.assertEqual(h.spark.files_in(silver_folder(19, 16)), [untouched])
-        self.assertLess(deletion[0], h.kinds().index("job.commit"))
+        self.assertEqual(recorded(h, "bronze.events"), {BRONZE_HOUR: {"action": "append", "files": [old_bronze]}})
+        self.assertEqual(recorded(h, "silver.events"), {silver_folder(19, 17): {"action": "append", "files": [old_17]},
+                                                        silver_folder(19, 18): {"action": "append", "files": []}})
+        new_bronze = written_files(h, LAKE + "bronze/events/", BRONZE_HOUR)
+        self.assertEqual(len(new_bronze), 1)
+        self.assertEqual(h.spark.files_in(BRONZE_HOUR), sorted([old_bronze] + new_bronze))
+        self.assertEqual(sorted(h.spark.files_in(silver_folder(19, 17))), sorted([old_17] + written_files(h, LAKE + "silver/events/", silver_folder(19, 17))))
+        self.assertEqual(lake_deletions(h), [])  # nothing was replaced anywhere
+
+    def test_a_partition_the_replacing_read_loaded_is_replaced_the_others_appended(self):
+        h = reprocessing(typical(Harness()))
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        old_18 = h.put_partition(silver_folder(19, 18), [SILVER_ROW_18])
+        summary = h.run()
+        self.assertEqual(recorded(h, "silver.events"), {silver_folder(19, 17): {"action": "replace", "files": [old_17]},
+                                                        silver_folder(19, 18): {"action": "append", "files": [old_18]}})
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), written_files(h, LAKE + "silver/events/", silver_folder(19, 17)))
+        self.assertEqual(sorted(h.spark.files_in(silver_folder(19, 18))), sorted([old_18] + written_files(h, LAKE + "silver/events/", silver_folder(19, 18))))
+        self.assertEqual(lake_deletions(h), [old_17])
+        self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
+
+    def test_nothing_is_deleted_before_the_last_write_and_the_commit_mark(self):
+        h = reprocessing(typical(Harness()))
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        old_bronze = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        h.run()
+        deletions = [i for i, (k, d) in enumerate(h.recorder.events) if k == "delete_uris" and any(not u.startswith(harness.JOURNAL) for u in d["uris"])]
+        self.assertEqual(sorted(lake_deletions(h)), sorted([old_17, old_bronze]))
+        last_write = max(i for i, (k, _) in enumerate(h.recorder.events) if k == "write")
+        commit_mark = [i for i, doc in h.journal_saves() if doc["committed"]][0]
+        self.assertLess(last_write, commit_mark)
+        self.assertLess(commit_mark, min(deletions))
+        self.assertLess(max(deletions), h.kinds().index("job.commit"))
+        self.assertLess(max(deletions), min(i for i, (k, d) in enumerate(h.recorder.events) if k == "put_metric_data"))
 
     def test_a_finished_run_leaves_no_journal(self):
-        h = typical(Harness())
+        h = reprocessing(typical(Harness()))
         h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
         h.run()
         self.assertTrue(h.journal_saves())
         self.assertEqual(h.journal_objects(), {})
 
-    def test_a_failed_write_deletes_nothing_and_leaves_a_writing_entry(self):
-        h = typical(Harness())
-        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
-        h.spark.fail_write_prefixes.append(LAKE + "silver/")
-        h.spark.partitions_landed_before_failure = 1
+    def test_a_run_that_writes_nothing_saves_no_journal(self):
+        h = Harness()
+        h.run()
+        self.assertEqual(h.journal_saves(), [])
+
+    def test_a_failed_late_write_deletes_nothing_and_leaves_an_uncommitted_journal_of_every_write(self):
+        h = reprocessing(typical(Harness()))
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.spark.fail_write_prefixes.append(LAKE + "gold/user_activity/")
         with self.assertRaisesRegex(RuntimeError, "injected write failure"):
             h.run()
-        # Only the journal objects of finished tables were deleted, no lake file.
-        self.assertEqual([u for u in h.deleted() if not u.startswith(harness.JOURNAL)], [])
-        self.assertIn(old, h.spark.lake_files)
-        (entries,) = h.journal_objects().values()
-        self.assertEqual(list(entries), ["silver.events"])  # the tables before it were finished
-        self.assertEqual(entries["silver.events"]["state"], "writing")
-        self.assertEqual(entries["silver.events"]["old"][silver_folder(19, 17)], [old])
+        self.assertEqual(h.deleted(), [])
+        self.assertIn(old_17, h.spark.lake_files)
+        (doc,) = h.journal_objects().values()
+        self.assertFalse(doc["committed"])
+        steps = [s for s in harness.manifest()["steps"] if s.get("writes")]
+        self.assertEqual([e["table"] for e in doc["writes"]], [s["writes"] for s in steps])
         self.assertNotIn("job.commit", h.kinds())
 
-    def test_the_next_run_rolls_back_exactly_the_partial_new_files_before_reading(self):
-        h = typical(Harness())
-        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
-        h.spark.fail_write_prefixes.append(LAKE + "silver/")
+    def test_the_next_run_rolls_the_dead_run_back_before_reading(self):
+        h = reprocessing(typical(Harness()))
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        before = set(h.spark.lake_files)
+        h.spark.fail_write_prefixes.append(LAKE + "gold/user_activity/")
         h.spark.partitions_landed_before_failure = 1
         with self.assertRaises(RuntimeError):
             h.run()
-        (landed,) = h.recorder.of("write_failed")[0]["landed"]
-        self.assertTrue(landed.startswith(silver_folder(19, 17)))
-        self.assertEqual(sorted(h.spark.files_in(silver_folder(19, 17))), sorted([old, landed]))
+        left = set(h.spark.lake_files)
+        scratch = LAKE + "gold/user_activity/_temporary/0/task-00000.parquet"
+        self.assertIn(scratch, left)
+        self.assertGreater(len(left - before), 9)  # a file per partition of every write, the failed one's landed file too
         h.spark.fail_write_prefixes.clear()
         dead_journal = list(h.journal_objects())
         mark = len(h.recorder.events)
         h.run()
         second = h.since(mark)
-        reading = [k for k, _ in second].index("from_options")
-        recovery = second[:reading]
-        self.assertEqual(h.deleted(recovery), [landed] + dead_journal)
-        self.assertIn(("delete_prefix", LAKE + "silver/events/_temporary/"), [(k, d.get("uri")) for k, d in recovery])
-        self.assertFalse(any("/_temporary/" in uri for uri in h.spark.lake_files))
-        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")], [("silver.events", "rolled_back")])
-        self.assertNotIn(old, h.deleted(recovery))  # the old version stays until the replay replaces it
-        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
+        recovery = second[:[k for k, _ in second].index("from_options")]
+        self.assertEqual(sorted(h.deleted(recovery)), sorted((left - before - {scratch}) | set(dead_journal)))
+        self.assertIn(("delete_prefix", LAKE + "gold/user_activity/_temporary/"), [(k, d.get("uri")) for k, d in recovery])
+        actions = {(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")}
+        self.assertEqual(actions, {(s["writes"], "rolled_back") for s in harness.manifest()["steps"] if s.get("writes")})
         self.assertEqual(h.journal_objects(), {})
         self.assertEqual(h.kinds()[-1], "job.commit")
 
-    def test_a_run_that_died_after_writing_is_rolled_forward_deleting_exactly_the_old_files(self):
-        h = typical(Harness())
-        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+    def test_rolling_back_a_dead_run_restores_exactly_the_files_before_it(self):
+        h = reprocessing(typical(Harness()))
+        h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])  # replaced by the run
+        h.put_partition(silver_folder(19, 18), [SILVER_ROW_18])  # appended to
+        h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])  # replaced
+        h.put_partition(LAKE + "gold/product_funnel/event_date=2025-11-19/", [{"event_date": "2025-11-19"}])  # replaced
+        before = {uri: list(rows) for uri, rows in h.spark.lake_files.items()}
+        h.spark.fail_write_prefixes.append(LAKE + "gold/user_activity/")
+        h.spark.partitions_landed_before_failure = 1
+        with self.assertRaises(RuntimeError):
+            h.run()
+        self.assertEqual(write_journal.WriteJournal(h.storage, LAKE, "next", h.lines.append).recover(),
+                         [s["writes"] for s in harness.manifest()["steps"] if s.get("writes")])
+        self.assertEqual(h.spark.lake_files, before)
+        self.assertEqual(h.journal_objects(), {})
+
+    def test_a_run_that_died_during_its_commit_is_rolled_forward(self):
+        h = reprocessing(typical(Harness()))
+        old_17 = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        old_18 = h.put_partition(silver_folder(19, 18), [SILVER_ROW_18])
         h.storage.fail_delete_under = silver_folder(19, 17)
         with self.assertRaisesRegex(IOError, "injected delete failure"):
             h.run()
-        (entries,) = h.journal_objects().values()
-        self.assertEqual(entries["silver.events"]["state"], "written")
+        (doc,) = h.journal_objects().values()
+        self.assertTrue(doc["committed"])
         self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 2)  # new and old side by side
         self.assertNotIn("job.commit", h.kinds())
+        new_17 = written_files(h, LAKE + "silver/events/", silver_folder(19, 17))
         h.storage.fail_delete_under = None
         dead_journal = list(h.journal_objects())
         mark = len(h.recorder.events)
         h.run()
         second = h.since(mark)
         recovery = second[:[k for k, _ in second].index("from_options")]
-        self.assertEqual(h.deleted(recovery), [old] + dead_journal)
-        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")], [("silver.events", "rolled_forward")])
-        self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
+        self.assertEqual(lake_deletions(h, recovery), [old_17])
+        self.assertEqual(h.deleted(recovery)[-1:], dead_journal)
+        self.assertIn(("silver.events", "rolled_forward"), [(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")])
+        self.assertEqual({e["action"] for e in logged(h, "interrupted_write_repaired")}, {"rolled_forward"})
+        self.assertNotIn(new_17[0], h.deleted(recovery))  # the dead run's content is final
+        self.assertIn(old_18, h.spark.lake_files)
         self.assertEqual(h.kinds()[-1], "job.commit")
 
     def test_a_run_with_no_journal_repairs_nothing(self):
@@ -355,40 +513,85 @@ class JournalRecovery(unittest.TestCase):
     def setUp(self):
         self.h = Harness()
         self.journal = write_journal.WriteJournal(self.h.storage, LAKE, "20251119T180005-cafe0001", self.h.lines.append)
+        h = self.h
+        self.old_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
+        self.new_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17], name="part-new.parquet")
+        self.old_bronze = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
+        self.new_bronze = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)], name="part-new.parquet")
+        self.new_hour = h.put_partition(silver_folder(19, 18), [SILVER_ROW_18], name="part-new.parquet")
+        self.untouched = h.put_partition(silver_folder(19, 16), [{"event_date": "2025-11-19", "event_hour": 16}])
+        self.scratch = h.put_partition(LAKE + "silver/events/_temporary/0/", [], name="task.parquet")
+        self.writes = [
+            {"table": "bronze.events", "root": LAKE + "bronze/events/",
+             "partitions": {BRONZE_HOUR: {"action": "append", "files": [self.old_bronze]}}},
+            {"table": "silver.events", "root": LAKE + "silver/events/",
+             "partitions": {silver_folder(19, 17): {"action": "replace", "files": [self.old_silver]},
+                            silver_folder(19, 18): {"action": "append", "files": []}}},
+        ]
 
-    def leave(self, run_id, entries):
+    def leave(self, run_id, doc):
         uri = harness.JOURNAL + run_id + ".json"
-        self.h.storage.texts[uri] = json.dumps(entries)
+        self.h.storage.texts[uri] = json.dumps(doc)
         return uri
 
-    def test_every_entry_of_every_dead_journal_is_repaired_then_the_journal_removed(self):
+    def test_an_uncommitted_journal_is_rolled_back_to_exactly_the_recorded_files(self):
         h = self.h
-        old_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
-        new_silver = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17], name="part-new.parquet")
-        old_gold = h.put_partition(LAKE + "gold/product_funnel/event_date=2025-11-19/", [{}])
-        partial_gold = h.put_partition(LAKE + "gold/product_funnel/event_date=2025-11-19/", [{}], name="part-partial.parquet")
-        scratch = h.put_partition(LAKE + "gold/product_funnel/_temporary/0/", [], name="task.parquet")
-        first = self.leave("20251118T000000-aaaa0001", {"silver.events": {
-            "state": "written", "root": LAKE + "silver/events/", "old": {silver_folder(19, 17): [old_silver]}}})
-        second = self.leave("20251118T010000-bbbb0002", {"gold.product_funnel": {
-            "state": "writing", "root": LAKE + "gold/product_funnel/",
-            "old": {LAKE + "gold/product_funnel/event_date=2025-11-19/": [old_gold]}}})
-        self.assertEqual(self.journal.recover(), ["silver.events", "gold.product_funnel"])
-        self.assertEqual(sorted(h.spark.lake_files), sorted([new_silver, old_gold]))
-        self.assertNotIn(partial_gold, h.spark.lake_files)
-        self.assertNotIn(scratch, h.spark.lake_files)
+        uri = self.leave("20251118T000000-aaaa0001", {"committed": False, "writes": self.writes})
+        self.assertEqual(self.journal.recover(), ["bronze.events", "silver.events"])
+        self.assertEqual(sorted(h.spark.lake_files), sorted([self.old_silver, self.old_bronze, self.untouched]))
+        self.assertEqual(h.deleted(), [self.new_bronze, self.new_silver, self.new_hour, uri])
+        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")],
+                         [("bronze.events", "rolled_back"), ("silver.events", "rolled_back")])
         self.assertEqual(h.journal_objects(), {})
-        self.assertEqual(h.deleted(), [old_silver, first, partial_gold, second])
+
+    def test_a_committed_journal_is_rolled_forward_deleting_exactly_the_replaced_files(self):
+        h = self.h
+        uri = self.leave("20251118T000000-aaaa0001", {"committed": True, "writes": self.writes})
+        self.assertEqual(self.journal.recover(), ["bronze.events", "silver.events"])
+        self.assertEqual(h.deleted(), [self.old_silver, uri])
+        self.assertEqual(sorted(h.spark.lake_files), sorted([self.old_bronze, self.new_bronze, self.new_silver, self.new_hour, self.untouched, self.scratch]))
+        self.assertEqual({e["action"] for e in logged(h, "interrupted_write_repaired")}, {"rolled_forward"})
+
+    def test_a_partition_written_twice_by_the_dead_run_is_rolled_back_to_its_first_list(self):
+        h = self.h
+        second = {"table": "silver.events", "root": LAKE + "silver/events/",
+                  "partitions": {silver_folder(19, 17): {"action": "replace", "files": [self.new_silver, self.old_silver]}}}
+        later = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17], name="part-later.parquet")
+        self.leave("20251118T000000-aaaa0001", {"committed": False, "writes": self.writes + [second]})
+        self.journal.recover()
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [self.old_silver])
+        self.assertNotIn(later, h.spark.lake_files)
+
+    def test_every_dead_journal_is_repaired_in_order_then_removed(self):
+        h = self.h
+        first = self.leave("20251118T000000-aaaa0001", {"committed": True, "writes": self.writes[1:]})
+        second = self.leave("20251118T010000-bbbb0002", {"committed": False, "writes": self.writes[:1]})
+        self.assertEqual(self.journal.recover(), ["silver.events", "bronze.events"])
+        self.assertEqual(h.deleted(), [self.old_silver, first, self.new_bronze, second])
+        self.assertEqual(h.journal_objects(), {})
 
     def test_rolling_forward_again_after_a_partial_deletion_is_no_error(self):
         h = self.h
-        gone = LAKE + "silver/events/event_date=2025-11-19/event_hour=17/part-already-deleted.parquet"
-        old = h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
-        self.leave("20251118T000000-aaaa0001", {"silver.events": {
-            "state": "written", "root": LAKE + "silver/events/", "old": {silver_folder(19, 17): [gone, old]}}})
+        gone = silver_folder(19, 17) + "part-already-deleted.parquet"
+        self.leave("20251118T000000-aaaa0001", {"committed": True, "writes": [
+            {"table": "silver.events", "root": LAKE + "silver/events/",
+             "partitions": {silver_folder(19, 17): {"action": "replace", "files": [gone, self.old_silver]}}}]})
         self.assertEqual(self.journal.recover(), ["silver.events"])
-        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [])
-        self.assertEqual([(e["action"], e["table"]) for e in logged(h, "interrupted_write_repaired")], [("rolled_forward", "silver.events")])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [self.new_silver])
+
+    def test_a_journal_of_the_earlier_per_table_layout_is_still_repaired(self):
+        h = self.h
+        # What a run of the previous version that died mid-run left: per table, "written" (new
+        # files complete, old ones to delete) or "writing" (new files partial).
+        self.leave("20251118T000000-aaaa0001", {
+            "silver.events": {"state": "written", "root": LAKE + "silver/events/", "old": {silver_folder(19, 17): [self.old_silver]}},
+            "bronze.events": {"state": "writing", "root": LAKE + "bronze/events/", "old": {BRONZE_HOUR: [self.old_bronze]}},
+        })
+        self.assertEqual(self.journal.recover(), ["bronze.events", "silver.events"])
+        self.assertEqual(h.spark.files_in(BRONZE_HOUR), [self.old_bronze])
+        self.assertEqual(h.spark.files_in(silver_folder(19, 17)), [self.new_silver])
+        self.assertEqual([(e["table"], e["action"]) for e in logged(h, "interrupted_write_repaired")],
+                         [("bronze.events", "rolled_back"), ("silver.events", "rolled_forward")])
 
     def test_objects_beside_the_journals_are_not_taken_for_journals(self):
         h = self.h
@@ -398,35 +601,33 @@ class JournalRecovery(unittest.TestCase):
 
 
 class EmptiedPartitions(unittest.TestCase):
-    """manifest.ts: a partition that an earlier `read` step of the same table loaded and that
-    has no row in the result is deleted (the local engine's writePartitions does the same),
+    """manifest.ts: a partition the write's read loaded (replace: the latest earlier read of the
+    table; append: the read named by `replacing`) that has no row in the result is deleted,
     through the journal like any replaced partition."""
 
     def test_a_fixed_corrupt_file_takes_its_quarantine_partition_with_it(self):
-        h = typical(Harness())
+        h = reprocessing(typical(Harness()))
         # The earlier run quarantined the file as corrupt; now fixed, its lines are all valid.
         emptied = h.put_partition(QUARANTINE_HOUR, [dict(PATH_KEYS, reason="corrupt_file")])
         other = h.put_partition(LAKE + "quarantine/events/year=2025/month=11/day=19/hour=16/",
                                 [dict(PATH_KEYS, hour="16", reason="missing_field")])
-        bronze_hour = LAKE + "bronze/events/year=2025/month=11/day=19/hour=17/"
-        bronze_old = h.put_partition(bronze_hour, [dict(PATH_KEYS)])
+        bronze_old = h.put_partition(BRONZE_HOUR, [dict(PATH_KEYS)])
         h.spark.view_rows["quarantine"] = []
         summary = h.run()
         self.assertEqual(h.spark.files_in(QUARANTINE_HOUR), [])
         self.assertIn(emptied, h.deleted())
         self.assertIn(other, h.spark.lake_files)  # not read by this batch: untouched
         self.assertNotIn(other, h.deleted())
-        self.assertEqual(len(h.spark.files_in(bronze_hour)), 1)  # replaced, still there
+        self.assertEqual(len(h.spark.files_in(BRONZE_HOUR)), 1)  # replaced, still there
         self.assertNotIn(bronze_old, h.spark.lake_files)
         self.assertEqual(logged(h, "partition_emptied"), [{"event": "partition_emptied", "table": "quarantine.events", "partition": QUARANTINE_HOUR}])
         self.assertEqual(summary["partitions_rewritten"]["quarantine.events"], 1)
         self.assertNotIn(LAKE + "quarantine/events/", [w["path"] for w in h.lake_writes()])
-        begun = [e["quarantine.events"] for _, e in h.journal_saves() if "quarantine.events" in e]
-        self.assertEqual(begun[0]["old"], {QUARANTINE_HOUR: [emptied]})
-        self.assertLess(h.kinds().index("delete_uris"), h.kinds().index("job.commit"))
+        self.assertEqual(recorded(h, "quarantine.events"), {QUARANTINE_HOUR: {"action": "replace", "files": [emptied]}})
+        self.assertLess(h.recorder.index("delete_uris", uris=[emptied]), h.kinds().index("job.commit"))
 
     def test_a_partition_still_in_the_result_is_rewritten_not_deleted(self):
-        h = typical(Harness())
+        h = reprocessing(typical(Harness()))
         h.put_partition(QUARANTINE_HOUR, [dict(PATH_KEYS, reason="corrupt_file")])
         h.put_partition(silver_folder(19, 17), [SILVER_ROW_17])
         summary = h.run()
@@ -437,14 +638,14 @@ class EmptiedPartitions(unittest.TestCase):
         self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)
 
     def test_hour_1_is_emptied_without_its_prefix_sibling_hour_10(self):
-        h = typical(Harness())
+        h = reprocessing(typical(Harness()), silver_rows=[{"event_date": "2025-11-19", "event_hour": 1}])
         h.spark.view_rows["silver_batch"] = [{"event_date": "2025-11-19", "event_hour": 1}]
         h.spark.view_rows["silver"] = [{"event_date": "2025-11-19", "event_hour": 2}]
         hour_1 = h.put_partition(silver_folder(19, 1), [{"event_date": "2025-11-19", "event_hour": 1}])
         hour_10 = h.put_partition(silver_folder(19, 10), [{"event_date": "2025-11-19", "event_hour": 10}])
         summary = h.run()
-        begun = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
-        self.assertEqual(begun["old"], {silver_folder(19, 1): [hour_1], silver_folder(19, 2): []})
+        self.assertEqual(recorded(h, "silver.events"), {silver_folder(19, 1): {"action": "replace", "files": [hour_1]},
+                                                        silver_folder(19, 2): {"action": "append", "files": []}})
         self.assertIn(hour_1, h.deleted())
         self.assertNotIn(hour_10, h.deleted())
         self.assertEqual(h.spark.files_in(silver_folder(19, 1)), [])
@@ -453,8 +654,44 @@ class EmptiedPartitions(unittest.TestCase):
         self.assertEqual(summary["partitions_rewritten"]["silver.events"], 2)  # hour 2 written, hour 1 emptied
         self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [silver_folder(19, 1)])
 
-    def test_a_read_by_leading_keys_empties_single_partitions_never_the_whole_prefix(self):
+    def test_an_append_empties_only_what_its_replacing_read_loaded(self):
         h = typical(Harness())
+        # silver_keys (a read of silver, later than nothing else) loads hour 5; silver_existing,
+        # the read the append replaces, loads nothing: hour 5 keeps its rows.
+        h.spark.view_rows["silver_batch"] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
+        hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
+        h.run()
+        self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [hour_5])
+        self.assertNotIn(silver_folder(19, 5), recorded(h, "silver.events"))
+        self.assertEqual(logged(h, "partition_emptied"), [])
+
+    def test_an_append_replaces_what_its_replacing_read_loaded_even_when_a_later_read_loaded_less(self):
+        h = typical(Harness())
+        changed = harness.manifest()
+        for step in changed["steps"]:
+            if step["name"] == "silver":
+                step["replacing"] = "silver_keys"  # silver_existing, read later, loads nothing
+        h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
+        h.spark.view_rows["silver_batch"] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
+        hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
+        h.run()
+        self.assertEqual(recorded(h, "silver.events")[silver_folder(19, 5)], {"action": "replace", "files": [hour_5]})
+        self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [])
+        self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [silver_folder(19, 5)])
+
+    def test_a_replace_empties_what_the_latest_read_of_the_table_loaded(self):
+        h = typical(Harness())
+        # The ledger is written in replace mode after file_ledger_existing read the batch's hours.
+        h.spark.view_rows["batch_partitions"] = [dict(PATH_KEYS), dict(PATH_KEYS, hour="16")]
+        hour_16 = LAKE + "bronze/file_ledger/year=2025/month=11/day=19/hour=16/"
+        ledger_16 = h.put_partition(hour_16, [dict(PATH_KEYS, hour="16")])
+        h.run()
+        self.assertEqual(recorded(h, "bronze.file_ledger")[hour_16], {"action": "replace", "files": [ledger_16]})
+        self.assertEqual(h.spark.files_in(hour_16), [])
+        self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [hour_16])
+
+    def test_a_read_by_leading_keys_empties_single_partitions_never_the_whole_prefix(self):
+        h = reprocessing(typical(Harness()))
         changed = harness.manifest()
         for step in changed["steps"]:
             if step["name"] == "silver_existing":
@@ -464,8 +701,8 @@ class EmptiedPartitions(unittest.TestCase):
         for day, hour in ((19, 5), (19, 17), (18, 23)):
             files[(day, hour)] = h.put_partition(silver_folder(day, hour), [{"event_date": "2025-11-%02d" % day, "event_hour": hour}])
         h.run()  # the result has hours 17 and 18 of the 19th
-        begun = [e["silver.events"] for _, e in h.journal_saves() if e.get("silver.events", {}).get("state") == "writing"][0]
-        self.assertEqual(set(begun["old"]), {silver_folder(19, 5), silver_folder(19, 17), silver_folder(19, 18)})
+        self.assertEqual({p: e["action"] for p, e in recorded(h, "silver.events").items()},
+                         {silver_folder(19, 5): "replace", silver_folder(19, 17): "replace", silver_folder(19, 18): "append"})
         self.assertEqual([e["partition"] for e in logged(h, "partition_emptied")], [silver_folder(19, 5)])
         self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [])
         self.assertEqual(len(h.spark.files_in(silver_folder(19, 17))), 1)
@@ -473,13 +710,13 @@ class EmptiedPartitions(unittest.TestCase):
 
     def test_a_read_with_no_later_write_deletes_nothing(self):
         h = typical(Harness())
-        # silver_days reads whole dates of silver after silver was written; no step writes it again.
+        # silver_hours reads silver after silver was written; no step writes it again.
         hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
+        h.spark.view_rows["silver_batch"] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
         h.run()
-        self.assertTrue(any(silver_folder(19, 5).rsplit("/", 2)[0] + "/" in r["paths"] for r in h.recorder.of("read_parquet")))
+        self.assertEqual(sum(r["paths"].count(hour_5) for r in h.recorder.of("read_parquet")), 2)  # silver_keys and silver_hours
         self.assertNotIn(hour_5, h.deleted())
         self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [hour_5])
-        self.assertFalse(any(silver_folder(19, 5) in e.get("silver.events", {}).get("old", {}) for _, e in h.journal_saves()))
 
 
 class CommitDiscipline(unittest.TestCase):
