@@ -54,7 +54,7 @@ export const command: Command = {
   },
 };
 
-/** What one run did, as printed: figures, quarantine reasons, partitions rewritten, duration. */
+/** What one run did, as printed: figures, quarantine reasons, partitions written, duration. */
 export function summaryLines(s: RunSummary, seconds: number): string[] {
   const n = formatCount;
   const lines = [
@@ -64,7 +64,7 @@ export function summaryLines(s: RunSummary, seconds: number): string[] {
   const reasons = Object.entries(s.quarantinedByReason);
   if (reasons.length > 0) lines.push(`quarantine by reason: ${reasons.map(([r, c]) => `${r}=${n(c)}`).join(' ')}`);
   const parts = Object.entries(s.partitionsRewritten);
-  if (parts.length > 0) lines.push(`partitions rewritten: ${parts.map(([t, c]) => `${t}=${n(c)}`).join(' ')}`);
+  if (parts.length > 0) lines.push(`partitions written: ${parts.map(([t, c]) => `${t}=${n(c)}`).join(' ')}`);
   lines.push(`done in ${formatSeconds(seconds)}`);
   return lines;
 }

@@ -5,15 +5,26 @@
  * 1. registers the input views named in `inputs` for the batch of new files;
  * 2. for each step, in order:
  *    - `sql`: runs the SQL file (Spark SQL dialect, a single SELECT) and registers its result
- *      as a temporary view called `name`. With `writes`, the result holds the complete new
- *      content of every partition it has rows in, and the engine replaces exactly those
- *      partitions of that table (dynamic partition overwrite); no other partition is touched,
-      except one rule: a partition that an earlier `read` step of the same table loaded and
-      that has no row in the result is deleted (its rows all came from this batch's files,
-      which no longer produce any, e.g. a corrupt file that was fixed).
+ *      as a temporary view called `name`. With `writes`, the engine writes the result to that
+ *      table, one new file per partition it has rows in, in one of two modes:
+ *      - `replace` (default): the result holds the complete new content of every partition it
+ *        has rows in, and those partitions are replaced; no other partition is touched, except
+ *        that a partition the latest earlier `read` step of the table loaded and that has no row
+ *        in the result is deleted (its rows all came from this batch's files, which no longer
+ *        produce any, e.g. a corrupt file that was fixed).
+ *      - `append`: the result's rows are added to the partitions they fall in, without reading
+ *        or rewriting what those hold, except for the partitions the `read` step named by
+ *        `replacing` loaded: there the result is the complete new content and the partition is
+ *        replaced (or deleted when the result has no row for it), as in `replace`. This is what
+ *        keeps a batch's work proportional to the batch: only a file that is processed again
+ *        (its rows may already be in the lake) makes its partitions be rewritten.
+ *      Replaced files are deleted only once the whole run has written everything, and a run
+ *      that fails before that leaves the lake as it was: no step's write is ever half visible.
  *    - `read`: registers as view `name` the current rows of `read.table`, restricted to the
  *      partitions whose key values (`read.keys`, default all partition keys of the table)
- *      occur in view `read.partitionsOf`. This is how merges see the rows already in the lake.
+ *      occur in view `read.partitionsOf`: what earlier runs left plus what earlier steps of this
+ *      run wrote (never the files this run replaced). The view keeps the rows it had when it
+ *      was registered, whatever later steps write. This is how merges see the lake.
  *    - `report`: the result is a small summary the engine prints and logs after the run.
  * 3. commits the batch (state file or job bookmark) only after every write succeeded.
  *
@@ -29,11 +40,17 @@ export interface ReadSpec {
   readonly keys?: readonly string[];
 }
 
+export type WriteMode = 'replace' | 'append';
+
 export interface ManifestStep {
   readonly name: string;
   readonly sql?: string;
   readonly read?: ReadSpec;
   readonly writes?: string;
+  /** How `writes` lands (default `replace`); see the module comment. */
+  readonly mode?: WriteMode;
+  /** With mode `append`: the `read` step whose partitions this write replaces. */
+  readonly replacing?: string;
   readonly report?: boolean;
 }
 
@@ -74,6 +91,16 @@ export function validateManifest(m: Manifest): Manifest {
     if (views.has(step.name)) throw new Error(`${where}: view name already defined`);
     if (Boolean(step.sql) === Boolean(step.read)) throw new Error(`${where}: expected exactly one of 'sql' or 'read'`);
     if (step.writes) tableById(step.writes);
+    if (step.mode !== undefined && !['replace', 'append'].includes(step.mode)) throw new Error(`${where}: mode must be 'replace' or 'append'`);
+    if ((step.mode ?? 'replace') === 'append' ? !step.writes : step.replacing !== undefined) {
+      throw new Error(`${where}: 'replacing' goes with mode 'append', which goes with 'writes'`);
+    }
+    if (step.replacing !== undefined) {
+      const read = m.steps.find((s) => s.name === step.replacing);
+      if (!views.has(step.replacing) || read?.read?.table !== step.writes) {
+        throw new Error(`${where}: replacing '${step.replacing}' is not an earlier read step of ${step.writes}`);
+      }
+    }
     if (step.read) {
       const table = tableById(step.read.table);
       if (!views.has(step.read.partitionsOf)) throw new Error(`${where}: partitionsOf '${step.read.partitionsOf}' is not an earlier view`);

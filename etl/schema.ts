@@ -297,7 +297,7 @@ export const goldCategoryDaily = goldTable(
   ],
 );
 
-export const goldUserActivity = goldTable('user_activity', 'Per day: distinct users and sessions (computed from silver per day, never added across batches) and events.', [
+export const goldUserActivity = goldTable('user_activity', 'Per day: distinct users and sessions (counted over the day\'s hourly distinct ids, never added across batches) and events.', [
   count('unique_users', 'distinct user_id'),
   count('unique_sessions', 'distinct session_id'),
   count('events', 'events'),
@@ -305,8 +305,42 @@ export const goldUserActivity = goldTable('user_activity', 'Per day: distinct us
 
 export const GOLD_TABLES: readonly TableDef[] = [goldProductFunnel, goldHourlyRevenue, goldProductViews, goldCategoryDaily, goldUserActivity];
 
+const hourlyGoldTable = (name: string, description: string, columns: ColumnDef[]): TableDef => ({
+  ...goldTable(name, description, columns),
+  partitionKeys: [eventDate, eventHourPartition],
+});
+
+/*
+ * The hourly building blocks the daily gold tables are summed from. A batch recomputes only the
+ * silver hours it touched into these, then each touched day from its hours' blocks, so the work
+ * of a batch does not grow with what the day already holds.
+ */
+export const goldHourlyEventCounts = hourlyGoldTable(
+  'hourly_event_counts',
+  'Per UTC hour, event type, product and category: events, units and revenue. The additive building block every daily gold table is summed from.',
+  [
+    col('event_type', 'string', false, 'Event type.'),
+    col('product_id', 'string', true, 'Product id; null for search.'),
+    col('category', 'string', true, 'Product category; null for search.'),
+    count('events', 'events'),
+    col('units', 'bigint', true, 'Sum of quantity (cart and purchase events; null for the others).'),
+    col('revenue', 'decimal(18,2)', true, 'Sum of price x quantity (purchases; null for the others).'),
+  ],
+);
+
+export const goldHourlyDistinctIds = hourlyGoldTable(
+  'hourly_distinct_ids',
+  "Per UTC hour: every distinct user_id and every distinct session_id with an event in that hour, one per row. A day's distinct users and sessions are counted over its hours' rows.",
+  [
+    col('user_id', 'string', true, 'A user id seen in the hour (null on a session row).'),
+    col('session_id', 'string', true, 'A session id seen in the hour (null on a user row).'),
+  ],
+);
+
+export const GOLD_HOURLY_TABLES: readonly TableDef[] = [goldHourlyEventCounts, goldHourlyDistinctIds];
+
 /** Every table, in data-flow order. */
-export const TABLES: readonly TableDef[] = [rawEvents, bronzeEvents, bronzeFileLedger, quarantineEvents, silverEvents, ...GOLD_TABLES];
+export const TABLES: readonly TableDef[] = [rawEvents, bronzeEvents, bronzeFileLedger, quarantineEvents, silverEvents, ...GOLD_HOURLY_TABLES, ...GOLD_TABLES];
 
 /** Tables the ETL writes (everything but the raw source). */
 export const LAKE_TABLES: readonly TableDef[] = TABLES.filter((t) => t.layer !== 'raw');

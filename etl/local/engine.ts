@@ -16,7 +16,7 @@ import { duckDbParquetType, formatPartitionValue, LAKE_TABLES, partitionPath, Pa
 import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError, isIoError } from './errors';
 import { prepareLakeForRun, tableSelectSql } from './lake';
-import { finishRun, listPartitionDirs, partitionFiles, recoverInterruptedSwaps, removePartition, rollbackRun, swapPartition } from './partitions';
+import { addFile, finishRun, listPartitionDirs, partitionFiles, recoverInterruptedRuns, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
 import { DEFAULT_READ_BOUNDS, FileOutcome, ReadBounds, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine, SourceScan } from './source';
 import { acquireLock, LakeState, loadState, nextState, saveState } from './state';
@@ -50,7 +50,7 @@ export interface RunSummary {
   corruptFiles: number;
   /** Quarantine entries of this batch by reason, corrupt_file included. */
   quarantinedByReason: Record<string, number>;
-  /** Partitions replaced per table id. */
+  /** Partitions written (appended to, replaced or removed) per table id. */
   partitionsRewritten: Record<string, number>;
   /** Wall time per manifest step, plus `load_batch` (reading and decompressing the source files). */
   stepSeconds: Record<string, number>;
@@ -96,8 +96,8 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
   let duck: Duck | undefined;
   let runId: string | undefined;
   try {
-    const restored = recoverInterruptedSwaps(opts.lake, LAKE_TABLES);
-    if (restored > 0) log(`recovered ${restored} partition(s) left mid-swap by an interrupted run`);
+    const rolledBack = recoverInterruptedRuns(opts.lake, LAKE_TABLES);
+    if (rolledBack > 0) log(`rolled back ${rolledBack} interrupted run(s): the lake is as before them`);
     const state = loadState(opts.lake);
     const { scan, summary } = scanForRun(opts, state, log);
     if (scan.batch.length === 0) return summary;
@@ -113,19 +113,23 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     countOutcomes(summary, outcomes, log);
 
     const reports: Record<string, Record<string, unknown>[]> = {};
-    // Partitions each table's latest `read` step loaded: a merge that leaves one of them
-    // without rows removes it (its only rows belonged to files being reprocessed).
+    // Partitions each `read` step loaded, by step name, and each table's latest read step: a
+    // write replaces the partitions of the read it rewrites (see writtenPartitions).
     const readDirs = new Map<string, string[]>();
+    const latestRead = new Map<string, string>();
     const lastUse = lastUses(steps, Object.keys((opts.manifest ?? defaultManifest).inputs));
     const lazyViews = new Set(steps.filter((st, i) => st.read && canStayLazy(steps, i, lastUse)).map((st) => st.name));
     for (const [index, step] of steps.entries()) {
       t0 = Date.now();
-      if (step.read) readDirs.set(step.read.table, await runReadStep(conn, opts.lake, step, canStayLazy(steps, index, lastUse)));
-      else await conn.run(`CREATE TABLE ${step.name} AS ${readStepSql(step)}`);
+      if (step.read) {
+        readDirs.set(step.name, await runReadStep(conn, opts.lake, step, canStayLazy(steps, index, lastUse)));
+        latestRead.set(step.read.table, step.name);
+      } else await conn.run(`CREATE TABLE ${step.name} AS ${readStepSql(step)}`);
       if (step.writes) {
         const table = tableById(step.writes);
-        const n = await writePartitions(conn, opts.lake, runId, step.name, table, readDirs.get(table.id) ?? []);
-        readDirs.delete(table.id);
+        const replacing = step.mode === 'append' ? step.replacing : latestRead.get(table.id);
+        const n = await writePartitions(conn, opts.lake, runId, step, table, replacing === undefined ? [] : (readDirs.get(replacing) ?? []));
+        latestRead.delete(table.id);
         summary.partitionsRewritten[table.id] = (summary.partitionsRewritten[table.id] ?? 0) + n;
       }
       if (step.report) reports[step.name] = await queryRows(conn, `SELECT * FROM ${step.name}`);
@@ -323,29 +327,44 @@ async function runReadStep(conn: DuckDBConnection, lake: string, step: ManifestS
 }
 
 /**
- * A `writes` step: the step's result is the complete new content of every partition it has
- * rows in. Each such partition is written to the run's staging folder, then swapped in.
- * A partition the table's `read` step loaded that the result has no rows for is removed.
+ * A `writes` step (etl/manifest.ts): one file per partition the result has rows in, written to
+ * the run's staging folder first. In mode `replace`, and for the partitions `replaceDirs` names
+ * in mode `append`, the staged partition is swapped in whole; in mode `append` every other
+ * partition gets the file added beside the ones it holds. A partition of `replaceDirs` the
+ * result has no rows for is removed. Returns the number of partitions written or removed.
  */
-async function writePartitions(conn: DuckDBConnection, lake: string, runId: string, view: string, table: TableDef, readDirs: readonly string[]): Promise<number> {
+async function writePartitions(conn: DuckDBConnection, lake: string, runId: string, step: ManifestStep, table: TableDef, replaceDirs: readonly string[]): Promise<number> {
   const keys = table.partitionKeys;
-  const parts = await queryRows(conn, `SELECT DISTINCT ${keys.map((k) => k.name).join(', ')} FROM ${view}`);
+  const parts = await queryRows(conn, `SELECT DISTINCT ${keys.map((k) => k.name).join(', ')} FROM ${step.name}`);
   const columns = table.columns.map((c) => `CAST(${c.name} AS ${duckDbParquetType(c.type)}) AS ${c.name}`).join(', ');
-  const relDirs: string[] = [];
+  const written: string[] = [];
   for (const part of parts) {
     const values: Record<string, string> = {};
     for (const k of keys) values[k.name] = partitionValue(table, k, part[k.name]);
     const rel = partitionPath(table, values);
     const where = keys.map((k) => `${k.name} = ${partitionLiteral(k, values[k.name])}`).join(' AND ');
-    const file = path.join(stagingDir(lake, runId), rel, `part-00000-${runId}.parquet`);
+    const file = path.join(stagingDir(lake, runId), rel, partFileName(runId));
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await conn.run(`COPY (SELECT ${columns} FROM ${view} WHERE ${where}) TO ${sqlString(file)} (FORMAT parquet)`);
-    relDirs.push(rel);
+    await conn.run(`COPY (SELECT ${columns} FROM ${step.name} WHERE ${where}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${PARQUET_CODEC})`);
+    written.push(rel);
   }
-  for (const rel of relDirs) swapPartition(lake, runId, rel);
-  const emptied = readDirs.filter((rel) => !relDirs.includes(rel));
+  for (const rel of written) {
+    if (step.mode === 'append' && !replaceDirs.includes(rel)) addFile(lake, runId, rel, partFileName(runId));
+    else swapPartition(lake, runId, rel);
+  }
+  const emptied = replaceDirs.filter((rel) => !written.includes(rel));
   for (const rel of emptied) removePartition(lake, runId, rel);
-  return relDirs.length + emptied.length;
+  return written.length + emptied.length;
+}
+
+/**
+ * zstd: the smallest files of the codecs every reader of the lake (Athena engine v3, Trino,
+ * Spark, DuckDB) decodes; the Glue job writes the same.
+ */
+const PARQUET_CODEC = 'zstd';
+
+function partFileName(runId: string): string {
+  return `part-00000-${runId}.parquet`;
 }
 
 function partitionValue(table: TableDef, key: PartitionKeyDef, value: unknown): string {

@@ -1,6 +1,7 @@
--- Step `bronze` (writes bronze.events): the complete new content of every partition the batch
--- touches = rows already there from other files + this batch's rows. Rows of a file that is
--- processed again (it changed, or a crashed run is being completed) are replaced, not doubled.
+-- Step `bronze` (writes bronze.events, appending): this batch's rows, plus, for each partition
+-- being rewritten (bronze_existing loaded it: a file of the batch is already in the lake), the
+-- rows it keeps from other files. Rows of a file that is processed again (a crashed run being
+-- completed) are replaced, not doubled; a changed or unreadable file's rows stay.
 SELECT
   event_timestamp, user_id, session_id, event_type, product_id, quantity, price, category, search_query,
   source_file, ingested_at, year, month, day, hour

@@ -1,5 +1,5 @@
--- Step `quarantine` (writes quarantine.events): other files' rows of each touched partition +
--- this batch's rejects (a reprocessed file's old entries are replaced; a changed or unreadable
+-- Step `quarantine` (writes quarantine.events, appending): this batch's rejects, plus the rows
+-- other files keep in each partition being rewritten (a reprocessed file's old entries are replaced; a changed or unreadable
 -- file's entries stay, only its report entry is renewed).
 SELECT raw_line, reason, detail, source_file, ingested_at, year, month, day, hour
 FROM quarantine_existing

@@ -1,8 +1,8 @@
 -- Step `ledger_batch`: one row per file of the batch with its reconciliation figures.
 --
 -- Each figure is counted on its own from a different view (lines from batch_lines, rows from
--- the merged bronze/silver/quarantine results, duplicates re-derived from silver_batch and
--- silver_existing), never obtained as a difference, so that the reconciliation check
+-- the written bronze/silver/quarantine results, duplicates from silver_ranked), never obtained
+-- as a difference, so that the reconciliation check
 --   lines_read = silver_rows_added + duplicates_dropped + records_quarantined
 -- can actually catch a merge that loses or doubles rows.
 WITH lines_per_file AS (
@@ -24,23 +24,10 @@ silver_per_file AS (
   WHERE source_file IN (SELECT source_file FROM batch_files)
   GROUP BY source_file
 ),
--- A valid record is a duplicate when an identical event was kept before it: one already in
--- the lake from another file, or an earlier one of this batch (earlier file, or the same file).
-batch_ranked AS (
-  SELECT
-    source_file,
-    event_key,
-    ROW_NUMBER() OVER (PARTITION BY event_key ORDER BY source_file) AS batch_rank
-  FROM silver_batch
-),
 duplicates_per_file AS (
   SELECT source_file, COUNT(*) AS n
-  FROM batch_ranked
-  WHERE batch_rank > 1
-    OR event_key IN (
-      SELECT event_key FROM silver_existing
-      WHERE source_file NOT IN (SELECT source_file FROM batch_sources WHERE replaces_rows)
-    )
+  FROM silver_ranked
+  WHERE is_duplicate
   GROUP BY source_file
 ),
 quarantine_per_file AS (

@@ -1,4 +1,5 @@
--- Step `file_ledger` (writes bronze.file_ledger): other files' rows of each touched partition +
+-- Step `file_ledger` (writes bronze.file_ledger; its partitions hold one small row per file, so
+-- every partition of the batch is rewritten): other files' rows of each touched partition +
 -- one row per file of this batch (a reprocessed file's row is replaced). A changed or unreadable
 -- file keeps the row it has (it describes what the lake holds of it); one that has none gets one.
 SELECT

@@ -3,8 +3,8 @@
 SELECT
   event_hour,
   CAST(COALESCE(SUM(CASE WHEN event_type = 'purchase' THEN revenue END), 0) AS DECIMAL(18, 2)) AS revenue,
-  CAST(SUM(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END) AS BIGINT) AS purchases,
-  CAST(COALESCE(SUM(CASE WHEN event_type = 'purchase' THEN quantity END), 0) AS BIGINT) AS units,
+  CAST(SUM(CASE WHEN event_type = 'purchase' THEN events ELSE 0 END) AS BIGINT) AS purchases,
+  CAST(COALESCE(SUM(CASE WHEN event_type = 'purchase' THEN units END), 0) AS BIGINT) AS units,
   event_date
-FROM silver_days
+FROM day_event_counts
 GROUP BY event_date, event_hour

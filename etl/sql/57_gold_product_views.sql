@@ -2,8 +2,8 @@
 SELECT
   product_id,
   category,
-  CAST(COUNT(*) AS BIGINT) AS views,
+  CAST(SUM(events) AS BIGINT) AS views,
   event_date
-FROM silver_days
+FROM day_event_counts
 WHERE event_type = 'page_view'
 GROUP BY event_date, product_id, category
