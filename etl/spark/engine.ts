@@ -12,10 +12,11 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { manifest as defaultManifest, sqlPath } from '../manifest';
-import { tablesDocument } from '../schema';
+import { LAKE_TABLES, tablesDocument } from '../schema';
 import { countOutcomes, emptySummary, readBounds, RunOptions, RunSummary, scanForRun } from '../local/engine';
 import { InputError } from '../local/errors';
 import { prepareLakeForRun } from '../local/lake';
+import { recoverInterruptedRuns } from '../local/partitions';
 import { stagingDir } from '../local/paths';
 import { FileOutcome } from '../local/source';
 import { acquireLock, loadState, nextState, saveState } from '../local/state';
@@ -50,6 +51,10 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
   const runId = `${now.toISOString().replace(/[-:.]/g, '')}-${process.pid}-spark`;
   const staging = stagingDir(opts.lake, runId);
   try {
+    // A DuckDB run that died on this lake is undone first (a Spark run that died is undone by
+    // the Python engine from its write journal), so either engine continues the other's lake.
+    const rolledBack = recoverInterruptedRuns(opts.lake, LAKE_TABLES);
+    if (rolledBack > 0) log(`rolled back ${rolledBack} interrupted run(s): the lake is as before them`);
     const state = loadState(opts.lake);
     const { scan, summary: scanned } = scanForRun(opts, state, log);
     if (scan.batch.length === 0) return scanned;

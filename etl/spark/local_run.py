@@ -174,6 +174,20 @@ def job_argv(spec):
     ]
 
 
+def undo_failed_run(run):
+    """Repairs the lake at once after a failed run, as the DuckDB engine does after its own: the
+    run's journal is rolled back (or forward, when it failed while committing), so the lake is
+    a complete version for either engine to continue. Only a killed process leaves the repair
+    to the next Spark run."""
+    journal = getattr(run, "journal", None)  # None when the run failed before it had one
+    if journal is None:
+        return
+    try:
+        journal.recover()
+    except Exception as err:  # the run's own error is the one to report; the next run repairs
+        print(json.dumps({"event": "repair_after_failure_failed", "error": "%s: %s" % (type(err).__name__, err)}), file=sys.stderr, flush=True)
+
+
 def main(argv):
     if len(argv) != 3 or argv[1] != "--spec":
         print("local_run.py: expected --spec SPEC.json", file=sys.stderr)
@@ -182,6 +196,7 @@ def main(argv):
         spec = json.load(fh)
     now = datetime.datetime.fromisoformat(spec["now"].replace("Z", "+00:00"))
     spark = spark_session(spec)
+    run = None
     try:
         run = LakehouseRun(
             spark=spark,
@@ -203,6 +218,9 @@ def main(argv):
     except ArgumentError as err:
         print("lakehouse-spark: %s" % err, file=sys.stderr, flush=True)
         return 2
+    except Exception:
+        undo_failed_run(run)
+        raise
     finally:
         spark.stop()
     print(json.dumps(summary, default=str), flush=True)
