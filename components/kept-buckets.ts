@@ -36,7 +36,9 @@ export function s3BucketProbe(region: string, credentials?: AwsCredentialSetting
       if (status === 301) {
         throw new ConfigError(`bucket '${bucket}' exists in another region than aws:region ${region}: expected the stack's region to be the bucket's`);
       }
-      throw new Error(`kept-bucket lookup: HeadBucket ${bucket} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); set adoptKeptBuckets=false to skip the lookup`);
+      throw new Error(`kept-bucket lookup: HeadBucket ${bucket} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); set adoptKeptBuckets=false to skip the lookup`, {
+        cause: error,
+      });
     }
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -387,7 +387,7 @@ describe('generator: streaming', () => {
   it('leaves no file behind when writing fails', async () => {
     const outDir = tmp();
     const blocker = path.join(outDir, 'events');
-    require('node:fs').writeFileSync(blocker, 'a file where a folder must go');
+    writeFileSync(blocker, 'a file where a folder must go');
     let error: unknown;
     try {
       await generateFiles(options({ outDir }));
@@ -395,7 +395,7 @@ describe('generator: streaming', () => {
       error = err;
     }
     expect(error).to.be.instanceOf(Error);
-    expect(require('node:fs').readdirSync(outDir)).to.deep.equal(['events']);
+    expect(readdirSync(outDir)).to.deep.equal(['events']);
   });
 });
 

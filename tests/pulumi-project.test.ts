@@ -6,6 +6,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { expect } from 'chai';
 import * as fs from 'fs';
+import { builtinModules } from 'module';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { CONFIG_DEFAULTS, loadStackConfig } from '../components/config';
@@ -97,7 +98,7 @@ for (const [file, expected] of [
 describe('the program after `npm ci --omit=dev` (what `pulumi up` in a lean deploy image has)', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
   const tsconfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: { types?: string[] } };
-  const BUILTIN = new Set(require('module').builtinModules as string[]);
+  const BUILTIN = new Set<string>(builtinModules);
 
   /** The package a bare specifier names: `@scope/name` or `name`. */
   const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');

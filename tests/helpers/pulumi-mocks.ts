@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- provider inputs and Pulumi's mock monitor requests are untyped; tests index into them freely. */
 /**
  * A reusable harness for testing Pulumi programs and components under
  * `pulumi.runtime.setMocks` (no CLI, no credentials).
