@@ -215,7 +215,10 @@ interface Execution {
  * it is shorter than 60 characters (a bare `SELECT` or `WITH s AS (` says nothing), at most 120.
  */
 export function firstLine(sql: string): string {
-  const lines = sql.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = sql
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   let text = '';
   for (const line of lines) {
     text = text === '' ? line : `${text} ${line}`;
@@ -468,7 +471,10 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     windowDays: news.windowDays ?? DEFAULT_WINDOW_DAYS,
     jobWaitSeconds: news.jobWaitSeconds ?? DEFAULT_JOB_WAIT_SECONDS,
   };
-  if (known(inputs.jobWaitSeconds) && (typeof inputs.jobWaitSeconds !== 'number' || !Number.isInteger(inputs.jobWaitSeconds) || inputs.jobWaitSeconds < 0 || inputs.jobWaitSeconds > 7200)) {
+  if (
+    known(inputs.jobWaitSeconds) &&
+    (typeof inputs.jobWaitSeconds !== 'number' || !Number.isInteger(inputs.jobWaitSeconds) || inputs.jobWaitSeconds < 0 || inputs.jobWaitSeconds > 7200)
+  ) {
     failures.push({ property: 'jobWaitSeconds', reason: `jobWaitSeconds: expected an integer from 0 to 7200, got ${JSON.stringify(inputs.jobWaitSeconds)}` });
   }
   if (inputs.glueJobName !== undefined && known(inputs.glueJobName) && (typeof inputs.glueJobName !== 'string' || inputs.glueJobName === '')) {
@@ -476,21 +482,29 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
   }
   for (const key of ['region', 'workgroup', 'runToken'] as const) {
     const v = inputs[key];
-    if (known(v) && (typeof v !== 'string' || v.trim() === '')) failures.push({ property: key, reason: `${key}: expected a non-empty string, got ${JSON.stringify(v)}` });
+    if (known(v) && (typeof v !== 'string' || v.trim() === ''))
+      failures.push({ property: key, reason: `${key}: expected a non-empty string, got ${JSON.stringify(v)}` });
   }
   const dbs = inputs.databases as Record<string, unknown> | undefined;
   if (known(dbs)) {
     for (const layer of ['bronze', 'silver', 'gold']) {
       const v = dbs?.[layer];
       if (known(v) && (typeof v !== 'string' || !/^[a-z0-9_]+$/.test(v))) {
-        failures.push({ property: 'databases', reason: `databases.${layer}: expected a Glue database name (lowercase, digits, underscores), got ${JSON.stringify(v)}` });
+        failures.push({
+          property: 'databases',
+          reason: `databases.${layer}: expected a Glue database name (lowercase, digits, underscores), got ${JSON.stringify(v)}`,
+        });
       }
     }
   }
   if (known(inputs.failOnError) && typeof inputs.failOnError !== 'boolean') {
     failures.push({ property: 'failOnError', reason: `failOnError: expected true or false, got ${JSON.stringify(inputs.failOnError)}` });
   }
-  for (const [key, max] of [['timeoutSeconds', 3600], ['maxConcurrency', 20], ['windowDays', MAX_WINDOW_DAYS]] as const) {
+  for (const [key, max] of [
+    ['timeoutSeconds', 3600],
+    ['maxConcurrency', 20],
+    ['windowDays', MAX_WINDOW_DAYS],
+  ] as const) {
     const v = inputs[key];
     if (known(v) && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)) {
       failures.push({ property: key, reason: `${key}: expected an integer from 1 to ${max}, got ${JSON.stringify(v)}` });
@@ -507,9 +521,14 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         if (typeof c?.id !== 'string' || !/^[a-z0-9_]+$/.test(c.id)) failures.push({ property: 'checks', reason: `${label}: expected a snake_case id` });
         else if (seen.has(c.id)) failures.push({ property: 'checks', reason: `${label}: duplicate check id` });
         else seen.add(c.id);
-        if (!CHECK_KINDS.includes(c?.kind as CheckKind)) failures.push({ property: 'checks', reason: `${label}: expected kind ${CHECK_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(c?.kind)}` });
+        if (!CHECK_KINDS.includes(c?.kind as CheckKind))
+          failures.push({
+            property: 'checks',
+            reason: `${label}: expected kind ${CHECK_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(c?.kind)}`,
+          });
         if (typeof c?.sql !== 'string' || c.sql.trim() === '') failures.push({ property: 'checks', reason: `${label}: expected non-empty sql` });
-        else if (/\{\{(?!\s*window\.)/.test(c.sql)) failures.push({ property: 'checks', reason: `${label}: sql still has a {{table}} placeholder; render it first` });
+        else if (/\{\{(?!\s*window\.)/.test(c.sql))
+          failures.push({ property: 'checks', reason: `${label}: sql still has a {{table}} placeholder; render it first` });
         else {
           try {
             renderCheckWindow(c.sql, windowEndingAt(0, 1));
@@ -598,7 +617,10 @@ export class AthenaValidationProvider implements dynamic.ResourceProvider {
       // properties are stored as given, and without `__provider` a later destroy or refresh of
       // this resource could not load its provider.
       const provider = (inputs as unknown as { __provider?: unknown }).__provider;
-      throw initFailure(failureMessage(clean, results), id, { ...outs, ...(provider === undefined ? {} : { __provider: provider }) } as AthenaValidationOutputs);
+      throw initFailure(failureMessage(clean, results), id, {
+        ...outs,
+        ...(provider === undefined ? {} : { __provider: provider }),
+      } as AthenaValidationOutputs);
     }
     return outs;
   }

@@ -221,7 +221,10 @@ export function validationDiagnostics(
   if (!summary) return [];
   const lines: Array<{ level: 'warn' | 'info'; message: string }> = [];
   if (summary.status === 'fail') {
-    lines.push({ level: 'warn', message: `Athena validation: ${summary.failedChecks.length} of ${summary.checks} checks did not pass (runToken ${summary.runToken.slice(0, 12)}, ran ${summary.ranAt})` });
+    lines.push({
+      level: 'warn',
+      message: `Athena validation: ${summary.failedChecks.length} of ${summary.checks} checks did not pass (runToken ${summary.runToken.slice(0, 12)}, ran ${summary.ranAt})`,
+    });
     for (const r of results ?? []) {
       if (r.status === 'fail' || r.status === 'error') lines.push({ level: 'warn', message: `  [${r.status}] ${r.message ?? r.id}` });
     }

@@ -33,7 +33,6 @@ export interface AwsCredentialSettings {
   readonly sharedCredentialsFiles?: readonly string[];
 }
 
-
 /** What the program reads the `aws:` namespace through (pulumi.Config('aws'), a map in tests). */
 export interface AwsConfigSource {
   get(key: string): string | undefined;

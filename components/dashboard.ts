@@ -99,9 +99,11 @@ export function checkPeriod(periodSeconds: number): number {
 export function dashboardWidgets(args: OperationsDashboardArgs): cw.Widget[] {
   const period = checkPeriod(args.periodSeconds ?? 300);
   const namespace = args.etlMetricsNamespace ?? ETL_METRICS_NAMESPACE;
-  const graph = (title: pulumi.Input<string>, metrics: cw.WidgetMetric[]) => new cw.LineGraphMetricWidget({ title, metrics, period, width: WIDTH, height: HEIGHT });
+  const graph = (title: pulumi.Input<string>, metrics: cw.WidgetMetric[]) =>
+    new cw.LineGraphMetricWidget({ title, metrics, period, width: WIDTH, height: HEIGHT });
   const metric = (m: cw.MetricArgs) => new cw.Metric({ period, ...m });
-  const etl = (name: string, statistic: cw.MetricStatistic, label: string) => metric({ namespace, name, dimensions: { JobName: args.glueJobName }, statistic, label });
+  const etl = (name: string, statistic: cw.MetricStatistic, label: string) =>
+    metric({ namespace, name, dimensions: { JobName: args.glueJobName }, statistic, label });
   const glue = (name: string, statistic: cw.MetricStatistic, label: string, extra: Partial<cw.MetricArgs> = {}) =>
     metric({ namespace: 'Glue', name, dimensions: { JobName: args.glueJobName, JobRunId: 'ALL', Type: 'count' }, statistic, label, ...extra });
   const job = pulumi.output(args.glueJobName);
@@ -109,13 +111,16 @@ export function dashboardWidgets(args: OperationsDashboardArgs): cw.Widget[] {
 
   if (args.generatorFunctionName !== undefined) {
     const fn = pulumi.output(args.generatorFunctionName);
-    const lambda = (name: string, statistic: cw.MetricStatistic, label: string) => metric({ namespace: 'AWS/Lambda', name, dimensions: { FunctionName: fn }, statistic, label });
+    const lambda = (name: string, statistic: cw.MetricStatistic, label: string) =>
+      metric({ namespace: 'AWS/Lambda', name, dimensions: { FunctionName: fn }, statistic, label });
     widgets.push(
       graph(pulumi.interpolate`Generator ${fn}: invocations and errors`, [lambda('Invocations', 'Sum', 'Invocations'), lambda('Errors', 'Sum', 'Errors')]),
       graph(pulumi.interpolate`Generator ${fn}: duration (ms)`, [lambda('Duration', 'Average', 'Average'), lambda('Duration', 'Maximum', 'Maximum')]),
     );
   } else {
-    widgets.push(new cw.TextWidget({ markdown: '## Generator\nThe generator Lambda is not deployed in this stack (generatorEnabled false).', width: 24, height: 2 }));
+    widgets.push(
+      new cw.TextWidget({ markdown: '## Generator\nThe generator Lambda is not deployed in this stack (generatorEnabled false).', width: 24, height: 2 }),
+    );
   }
 
   widgets.push(
@@ -131,8 +136,14 @@ export function dashboardWidgets(args: OperationsDashboardArgs): cw.Widget[] {
       new cw.ExpressionWidgetMetric('glueElapsedMs / 1000', 'Glue ETL seconds in the period (Sum of elapsedTime)', 'glueElapsedSeconds'),
       glue('glue.driver.aggregate.elapsedTime', 'Sum', 'Glue elapsed ms', { id: 'glueElapsedMs', visible: false }),
     ]),
-    graph(pulumi.interpolate`ETL job ${job}: rows processed`, ETL_ROW_METRICS.map((m) => etl(m, 'Sum', m))),
-    graph(pulumi.interpolate`ETL job ${job}: files read and corrupt files`, ETL_FILE_METRICS.map((m) => etl(m, 'Sum', m))),
+    graph(
+      pulumi.interpolate`ETL job ${job}: rows processed`,
+      ETL_ROW_METRICS.map((m) => etl(m, 'Sum', m)),
+    ),
+    graph(
+      pulumi.interpolate`ETL job ${job}: files read and corrupt files`,
+      ETL_FILE_METRICS.map((m) => etl(m, 'Sum', m)),
+    ),
   );
 
   const workgroup = pulumi.output(args.athenaWorkgroupName);

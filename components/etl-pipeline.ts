@@ -87,7 +87,11 @@ export function etlCodeObjects(etlDir: string = ETL_DIR): CodeObject[] {
 export function codeVersion(objects: readonly CodeObject[]): string {
   const hash = crypto.createHash('sha256');
   for (const o of [...objects].sort((a, b) => a.key.localeCompare(b.key))) {
-    hash.update(o.key).update('\0').update(o.file !== undefined ? fs.readFileSync(o.file) : (o.content ?? '')).update('\0');
+    hash
+      .update(o.key)
+      .update('\0')
+      .update(o.file !== undefined ? fs.readFileSync(o.file) : (o.content ?? ''))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }
@@ -321,13 +325,13 @@ export class EtlPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.cloudwatch.EventTarget(
-      `${name}-failed-runs`,
-      { rule: failedRuns.name, arn: this.failureTopic.arn },
-      { parent: this, dependsOn: [topicPolicy] },
-    );
+    new aws.cloudwatch.EventTarget(`${name}-failed-runs`, { rule: failedRuns.name, arn: this.failureTopic.arn }, { parent: this, dependsOn: [topicPolicy] });
     if (args.alarmEmail !== undefined) {
-      new aws.sns.TopicSubscription(`${name}-failed-runs-email`, { topic: this.failureTopic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent: this });
+      new aws.sns.TopicSubscription(
+        `${name}-failed-runs-email`,
+        { topic: this.failureTopic.arn, protocol: 'email', endpoint: args.alarmEmail },
+        { parent: this },
+      );
     }
     this.failureAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-failed-runs`,

@@ -74,7 +74,11 @@ async function recentRuns(clients: StarterClients, jobName: string): Promise<Job
 }
 
 /** Whether the source holds an object modified after `since` (any object when `since` is undefined). */
-export async function hasNewSourceFile(clients: StarterClients, s: StarterSettings, since: Date | undefined): Promise<{ found: boolean; key?: string; bounded: boolean }> {
+export async function hasNewSourceFile(
+  clients: StarterClients,
+  s: StarterSettings,
+  since: Date | undefined,
+): Promise<{ found: boolean; key?: string; bounded: boolean }> {
   const startAfter = since === undefined ? undefined : hourFolder(s.sourcePrefix, new Date(since.getTime() - s.lookbackHours * 3_600_000));
   let token: string | undefined;
   for (let page = 0; page < s.maxPages; page++) {

@@ -24,7 +24,15 @@ export function bundleStarter(entry: string = STARTER_ENTRY): pulumi.asset.Asset
 }
 
 /** Least privilege of the starter: read the job's runs, start it, list the source prefix, its own logs. */
-export function starterPolicy(p: { partition: string; region: string; accountId: string; jobName: string; sourceBucket: string; sourcePrefix: string; logGroupArn: string }): PolicyDocument {
+export function starterPolicy(p: {
+  partition: string;
+  region: string;
+  accountId: string;
+  jobName: string;
+  sourceBucket: string;
+  sourcePrefix: string;
+  logGroupArn: string;
+}): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [

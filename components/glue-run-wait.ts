@@ -43,10 +43,17 @@ async function recentRuns(glue: GlueSender, jobName: string): Promise<JobRun[]> 
   return out.JobRuns ?? [];
 }
 
-export type QuietResult = { readonly quiet: true; readonly waitedSeconds: number } | { readonly quiet: false; readonly waitedSeconds: number; readonly runId: string; readonly state: string };
+export type QuietResult =
+  | { readonly quiet: true; readonly waitedSeconds: number }
+  | { readonly quiet: false; readonly waitedSeconds: number; readonly runId: string; readonly state: string };
 
 /** Waits until no run of the job is active, or `waitSeconds` have passed. */
-export async function waitForNoActiveRun(glue: GlueSender, jobName: string, waitSeconds: number, deps: Pick<GlueWaitDeps, 'sleep' | 'now'>): Promise<QuietResult> {
+export async function waitForNoActiveRun(
+  glue: GlueSender,
+  jobName: string,
+  waitSeconds: number,
+  deps: Pick<GlueWaitDeps, 'sleep' | 'now'>,
+): Promise<QuietResult> {
   const started = deps.now();
   const deadline = started + waitSeconds * 1000;
   for (;;) {

@@ -36,9 +36,12 @@ export function s3BucketProbe(region: string, credentials?: AwsCredentialSetting
       if (status === 301) {
         throw new ConfigError(`bucket '${bucket}' exists in another region than aws:region ${region}: expected the stack's region to be the bucket's`);
       }
-      throw new Error(`kept-bucket lookup: HeadBucket ${bucket} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); set adoptKeptBuckets=false to skip the lookup`, {
-        cause: error,
-      });
+      throw new Error(
+        `kept-bucket lookup: HeadBucket ${bucket} failed (${e.name ?? 'Error'}: ${e.message ?? ''}); set adoptKeptBuckets=false to skip the lookup`,
+        {
+          cause: error,
+        },
+      );
     }
   };
 }
@@ -53,7 +56,9 @@ export async function bucketsToAdopt(names: readonly string[], accountId: string
     const state = await probe(name, accountId);
     if (state === 'owned') adopt.add(name);
     if (state === 'foreign') {
-      throw new ConfigError(`config studentId: bucket '${name}' already exists in another AWS account (S3 names are global); expected a studentId whose bucket names are free`);
+      throw new ConfigError(
+        `config studentId: bucket '${name}' already exists in another AWS account (S3 names are global); expected a studentId whose bucket names are free`,
+      );
     }
   }
   return adopt;

@@ -50,7 +50,12 @@ export function providerCredentialArgs(c: AwsCredentialSettings | undefined): Pa
 /** The first non-empty line of an error's message (invoke errors arrive wrapped, with blank lines). */
 function firstLineOf(error: unknown): string {
   const text = String((error as { message?: string } | null)?.message ?? error);
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'no reason given';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'no reason given'
+  );
 }
 
 /**
@@ -106,8 +111,13 @@ export async function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Pro
 
   const role: RoleChoice = cfg.iamMode === 'labRole' ? { kind: 'existing', arn: await lookUpLabRole(cfg, accountId, provider) } : { kind: 'create' };
 
-  const created = [...(cfg.existingSourceBucket === undefined ? [bucketName('source', cfg.studentId, accountId)] : []), bucketName('analytics', cfg.studentId, accountId)];
-  const adopt = cfg.adoptKeptBuckets ? await bucketsToAdopt(created, accountId, ctx.bucketProbe ?? s3BucketProbe(ctx.region, ctx.credentials)) : new Set<string>();
+  const created = [
+    ...(cfg.existingSourceBucket === undefined ? [bucketName('source', cfg.studentId, accountId)] : []),
+    bucketName('analytics', cfg.studentId, accountId),
+  ];
+  const adopt = cfg.adoptKeptBuckets
+    ? await bucketsToAdopt(created, accountId, ctx.bucketProbe ?? s3BucketProbe(ctx.region, ctx.credentials))
+    : new Set<string>();
 
   const source = new EventSource(
     'source',
@@ -193,12 +203,16 @@ export async function deployLakehouse(cfg: StackConfig, ctx: DeployContext): Pro
  * the destroy is confirmed.
  */
 export function destroyBehaviour(l: Pick<Lakehouse, 'destroyData' | 'source' | 'lakehouse'>): pulumi.Output<string> {
-  const kept = [l.source.bucket === undefined ? undefined : l.source.bucketName, l.lakehouse.bucketName].filter((b): b is pulumi.Output<string> => b !== undefined);
-  return pulumi.all(kept).apply((buckets) =>
-    l.destroyData
-      ? `pulumi destroy DELETES bucket(s) ${buckets.join(', ')} with all their data (destroyData=true)`
-      : `pulumi destroy keeps bucket(s) ${buckets.join(', ')} and their data (destroyData=false); the next 'pulumi up' adopts them again (adoptKeptBuckets)`,
+  const kept = [l.source.bucket === undefined ? undefined : l.source.bucketName, l.lakehouse.bucketName].filter(
+    (b): b is pulumi.Output<string> => b !== undefined,
   );
+  return pulumi
+    .all(kept)
+    .apply((buckets) =>
+      l.destroyData
+        ? `pulumi destroy DELETES bucket(s) ${buckets.join(', ')} with all their data (destroyData=true)`
+        : `pulumi destroy keeps bucket(s) ${buckets.join(', ')} and their data (destroyData=false); the next 'pulumi up' adopts them again (adoptKeptBuckets)`,
+    );
 }
 
 /** The stack outputs: names, URIs, console links and ready-to-paste commands. */

@@ -84,7 +84,12 @@ export class MedallionLakehouse extends pulumi.ComponentResource {
         destroyData: args.destroyData ?? false,
         adoptExisting: args.adoptExistingBucket === true ? plainBucketName('analytics', args.studentId, args.accountId) : undefined,
         lifecycleRules: [
-          { id: 'expire-athena-results', status: 'Enabled', filter: { prefix: ANALYTICS_PREFIXES.athenaResults }, expiration: { days: expireDays.athenaResults } },
+          {
+            id: 'expire-athena-results',
+            status: 'Enabled',
+            filter: { prefix: ANALYTICS_PREFIXES.athenaResults },
+            expiration: { days: expireDays.athenaResults },
+          },
           { id: 'expire-glue-temp', status: 'Enabled', filter: { prefix: ANALYTICS_PREFIXES.glueTemp }, expiration: { days: expireDays.glueTemp } },
           {
             id: 'expire-noncurrent-versions-and-incomplete-uploads',

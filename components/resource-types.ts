@@ -12,14 +12,7 @@ import * as pulumi from '@pulumi/pulumi';
 export const COMPONENT_TYPE_PREFIX = 'lakehouse:index:';
 
 /** The components of the program, by class name. */
-export type ComponentName =
-  | 'EventSource'
-  | 'SecureBucket'
-  | 'MedallionLakehouse'
-  | 'EtlPipeline'
-  | 'EtlStarter'
-  | 'QueryLayer'
-  | 'OperationsDashboard';
+export type ComponentName = 'EventSource' | 'SecureBucket' | 'MedallionLakehouse' | 'EtlPipeline' | 'EtlStarter' | 'QueryLayer' | 'OperationsDashboard';
 
 /** Type tokens a component was registered under in earlier versions of this program. */
 export const FORMER_TYPE_TOKENS: Readonly<Record<ComponentName, readonly string[]>> = {

@@ -77,14 +77,7 @@ export function gluePolicy(
     {
       Sid: 'OwnCatalog',
       Effect: 'Allow',
-      Action: [
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'glue:GetTables',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:BatchGetPartition',
-      ],
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
       Resource: [glue('catalog'), ...p.databases.map((d) => glue(`database/${d}`)), ...p.databases.map((d) => glue(`table/${d}/*`))],
     },
     {

@@ -57,7 +57,14 @@ export function formatPrice(cents: number): string {
  */
 export function sourceKey(pathTime: Date): string {
   const iso = pathTime.toISOString();
-  const [year, month, day, hour, minute, second] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13), iso.slice(14, 16), iso.slice(17, 19)];
+  const [year, month, day, hour, minute, second] = [
+    iso.slice(0, 4),
+    iso.slice(5, 7),
+    iso.slice(8, 10),
+    iso.slice(11, 13),
+    iso.slice(14, 16),
+    iso.slice(17, 19),
+  ];
   const dir = partitionPath(rawEvents, { year, month, day, hour, minute });
   return `${dir}/events-${year}${month}${day}-${hour}${minute}${second}.jsonl.gz`;
 }

@@ -69,7 +69,8 @@ export function validateOptions(o: GenerateOptions): void {
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new RangeError(`seed: expected a whole number from 0 to 4294967295, got ${o.seed}`);
   rate('duplicateRate', o.duplicateRate);
   rate('malformedRate', o.malformedRate);
-  if (o.duplicateRate + o.malformedRate > 1) throw new RangeError(`duplicateRate + malformedRate: expected at most 1, got ${o.duplicateRate + o.malformedRate}`);
+  if (o.duplicateRate + o.malformedRate > 1)
+    throw new RangeError(`duplicateRate + malformedRate: expected at most 1, got ${o.duplicateRate + o.malformedRate}`);
   if (o.timestampStyle !== undefined && !TIMESTAMP_STYLES.includes(o.timestampStyle)) {
     throw new RangeError(`timestampStyle: expected one of ${TIMESTAMP_STYLES.join(', ')}, got ${String(o.timestampStyle)}`);
   }

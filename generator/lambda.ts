@@ -65,7 +65,8 @@ export function readConfig(env: NodeJS.ProcessEnv): LambdaConfig {
   if (maxEvents < minEvents) throw bad('MAX_EVENTS', `a whole number >= MIN_EVENTS (${minEvents})`);
   const duplicateRate = rate('DUPLICATE_RATE');
   const malformedRate = rate('MALFORMED_RATE');
-  if (duplicateRate + malformedRate > 1) throw new Error(`environment variables DUPLICATE_RATE + MALFORMED_RATE: expected a sum of at most 1, got ${duplicateRate + malformedRate}`);
+  if (duplicateRate + malformedRate > 1)
+    throw new Error(`environment variables DUPLICATE_RATE + MALFORMED_RATE: expected a sum of at most 1, got ${duplicateRate + malformedRate}`);
   const style = text('TIMESTAMP_STYLE') ?? 'python';
   if (!(TIMESTAMP_STYLES as readonly string[]).includes(style)) throw bad('TIMESTAMP_STYLE', `one of ${TIMESTAMP_STYLES.join(', ')}`);
   return {
@@ -87,7 +88,11 @@ function s3(): S3Client {
 }
 
 /** Generates and uploads one file; `now` is injectable for tests. */
-export async function generateToS3(config: LambdaConfig, client: S3Client, now: Date): Promise<GeneratorResult & { malformed: Record<FaultKind, number>; duplicates: number; seed: number; raw_bytes: number; gzip_bytes: number }> {
+export async function generateToS3(
+  config: LambdaConfig,
+  client: S3Client,
+  now: Date,
+): Promise<GeneratorResult & { malformed: Record<FaultKind, number>; duplicates: number; seed: number; raw_bytes: number; gzip_bytes: number }> {
   const seed = config.seed ?? Math.floor(now.getTime() / 1000) >>> 0;
   const generator = new EventGenerator({
     seed,
@@ -118,7 +123,9 @@ export async function handler(_event?: unknown): Promise<GeneratorResult> {
     console.log(JSON.stringify({ level: 'info', message: 'events written', ...result, seconds: (Date.now() - started) / 1000 }));
     return { event_count: result.event_count, s3_key: result.s3_key, bucket: result.bucket };
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', message: 'event generation failed', bucket: config.bucket, error: err instanceof Error ? err.message : String(err) }));
+    console.error(
+      JSON.stringify({ level: 'error', message: 'event generation failed', bucket: config.bucket, error: err instanceof Error ? err.message : String(err) }),
+    );
     throw err;
   }
 }

@@ -101,7 +101,8 @@ export class S3MultipartWritable extends Writable {
       .then(() => this.target.client.send(new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: this.uploadId })))
       .then(
         () => callback(error),
-        (abortError: unknown) => callback(new Error(`${error.message} (and AbortMultipartUpload failed: ${abortError instanceof Error ? abortError.message : String(abortError)})`)),
+        (abortError: unknown) =>
+          callback(new Error(`${error.message} (and AbortMultipartUpload failed: ${abortError instanceof Error ? abortError.message : String(abortError)})`)),
       );
   }
 
@@ -118,7 +119,14 @@ export class S3MultipartWritable extends Writable {
     const part: CompletedPart = { PartNumber: partNumber };
     this.parts.push(part);
     const res = await this.target.client.send(
-      new UploadPartCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: this.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+      new UploadPartCommand({
+        Bucket: this.target.bucket,
+        Key: this.target.key,
+        UploadId: this.uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+      }),
     );
     if (!res.ETag) throw new Error(`s3://${this.target.bucket}/${this.target.key}: UploadPart ${partNumber} returned no ETag`);
     part.ETag = res.ETag;

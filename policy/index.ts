@@ -9,7 +9,8 @@ import { PolicyPack } from '@pulumi/policy';
 import { POLICIES } from './policies';
 
 new PolicyPack('lakehouse-guardrails', {
-  description: 'Encrypted, private, TLS-only buckets; incremental single-run Glue job; enforced, encrypted Athena workgroup; partition projection on every table.',
+  description:
+    'Encrypted, private, TLS-only buckets; incremental single-run Glue job; enforced, encrypted Athena workgroup; partition projection on every table.',
   enforcementLevel: 'mandatory',
   policies: [...POLICIES],
 });

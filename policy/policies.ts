@@ -11,12 +11,7 @@
  * stack policies below look at every resource of the stack and close that gap.
  */
 import * as aws from '@pulumi/aws';
-import {
-  PolicyResource,
-  ResourceValidationPolicy,
-  StackValidationPolicy,
-  validateResourceOfType,
-} from '@pulumi/policy';
+import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from '@pulumi/policy';
 
 /** Bucket types a stack may declare (BucketV2 is v7's deprecated alias of Bucket). */
 const BUCKET_TYPES: readonly string[] = ['aws:s3/bucket:Bucket', 'aws:s3/bucketV2:BucketV2'];
@@ -53,9 +48,7 @@ export const bucketEncryptionConfigured: ResourceValidationPolicy = {
     rules.forEach((rule, i) => {
       const algorithm = rule.applyServerSideEncryptionByDefault?.sseAlgorithm;
       if (algorithm === undefined || !S3_SSE_ALGORITHMS.includes(algorithm)) {
-        reportViolation(
-          `Server-side encryption rule ${i} sets sseAlgorithm '${algorithm ?? '(none)'}': expected one of ${S3_SSE_ALGORITHMS.join(', ')}.`,
-        );
+        reportViolation(`Server-side encryption rule ${i} sets sseAlgorithm '${algorithm ?? '(none)'}': expected one of ${S3_SSE_ALGORITHMS.join(', ')}.`);
       }
     });
   }),

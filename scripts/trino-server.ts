@@ -179,11 +179,25 @@ export function writeConfig(paths: TrinoPaths = trinoPaths(), port: number = tri
   fs.mkdirSync(paths.lakes, { recursive: true });
   fs.writeFileSync(
     path.join(paths.etc, 'node.properties'),
-    props({ 'node.environment': TRINO_ENVIRONMENT, 'node.id': 'lakehouse-trino', 'node.data-dir': paths.var, 'node.bind-ip': '127.0.0.1', 'node.internal-address': '127.0.0.1' }),
+    props({
+      'node.environment': TRINO_ENVIRONMENT,
+      'node.id': 'lakehouse-trino',
+      'node.data-dir': paths.var,
+      'node.bind-ip': '127.0.0.1',
+      'node.internal-address': '127.0.0.1',
+    }),
   );
   // A short-lived test server on a small machine: the C1 compiler only (no C2 compile threads
   // competing for 2 cores while it warms up) and the serial collector (no GC worker threads).
-  const jvm = ['-server', '-Xmx2G', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', '-XX:+EnableDynamicAgentLoading'];
+  const jvm = [
+    '-server',
+    '-Xmx2G',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djdk.attach.allowAttachSelf=true',
+    '-XX:+EnableDynamicAgentLoading',
+  ];
   fs.writeFileSync(path.join(paths.etc, 'jvm.config'), `${jvm.join('\n')}\n`);
   fs.writeFileSync(
     path.join(paths.etc, 'config.properties'),
@@ -288,7 +302,8 @@ export async function startServer(opts: { paths?: TrinoPaths; timeoutMs?: number
     if (started && launcher(paths, java.javaHome, 'status').status !== 0) {
       throw new Error(`Trino exited during start-up: see ${serverLog(paths)}`);
     }
-    if (Date.now() > deadline) throw new Error(`Trino did not come up on ${url} within ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s: see ${serverLog(paths)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Trino did not come up on ${url} within ${Math.round((opts.timeoutMs ?? 180_000) / 1000)} s: see ${serverLog(paths)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return { started, url, seconds: (Date.now() - t0) / 1000 };

@@ -28,7 +28,9 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'status': {
       const info = await serverInfo();
-      console.log(info ? `trino: ${info.version} (${info.environment}) on ${trinoUrl()}${info.starting ? ', starting' : ''}` : `trino: nothing answers on ${trinoUrl()}`);
+      console.log(
+        info ? `trino: ${info.version} (${info.environment}) on ${trinoUrl()}${info.starting ? ', starting' : ''}` : `trino: nothing answers on ${trinoUrl()}`,
+      );
       return info ? 0 : 3;
     }
     default:

@@ -93,14 +93,14 @@ const structuralCheck: ValidationCheck = {
   id: 'gold_tables_readable',
   kind: 'structural',
   description: 'every gold table can be read',
-  sql: 'SELECT 0 AS failures, 5 AS rows_checked, \'5 tables\' AS observed\nFROM gold_s1.product_funnel',
+  sql: "SELECT 0 AS failures, 5 AS rows_checked, '5 tables' AS observed\nFROM gold_s1.product_funnel",
   database: 'gold_s1',
 };
 const dataCheck: ValidationCheck = {
   id: 'silver_event_key_unique',
   kind: 'data',
   description: 'event_key is unique in silver',
-  sql: '-- duplicates in silver\nSELECT count(*) - count(DISTINCT event_key) AS failures, count(*) AS rows_checked, \'x\' AS observed FROM silver_s1.events',
+  sql: "-- duplicates in silver\nSELECT count(*) - count(DISTINCT event_key) AS failures, count(*) AS rows_checked, 'x' AS observed FROM silver_s1.events",
   database: 'gold_s1',
 };
 
@@ -186,7 +186,6 @@ async function expectRejection(promise: Promise<unknown>): Promise<Error & { id?
   throw new Error('expected the promise to reject');
 }
 
-
 describe('AthenaValidation', () => {
   before(() => {
     athena = mockClient(AthenaClient);
@@ -221,7 +220,15 @@ describe('AthenaValidation', () => {
         ['silver_event_key_unique', 'pass'],
       ]);
       const [first, second] = outs.results;
-      expect(first).to.include({ observed: '5 tables', failures: 0, rowsChecked: 5, bytesScanned: 2048, executionId: 'gold_tables_readable-exec-1', ranAt: new Date(T0).toISOString(), attempts: 1 });
+      expect(first).to.include({
+        observed: '5 tables',
+        failures: 0,
+        rowsChecked: 5,
+        bytesScanned: 2048,
+        executionId: 'gold_tables_readable-exec-1',
+        ranAt: new Date(T0).toISOString(),
+        attempts: 1,
+      });
       expect(second).to.include({ observed: '1200 events', bytesScanned: 4096, executionId: 'silver_event_key_unique-exec-1' });
       expect(outs.summary).to.include({ status: 'pass', checks: 2, passed: 2, failed: 0, errored: 0, noData: 0, bytesScanned: 6144, runToken: 'a'.repeat(64) });
       // Poll backoff grows (0.5 s, then 0.75 s) instead of hammering GetQueryExecution.
@@ -305,13 +312,23 @@ describe('AthenaValidation', () => {
       const time = fakeTime();
       athena
         .on(GetQueryResultsCommand, { QueryExecutionId: 'q-9', NextToken: undefined })
-        .resolves({ ResultSet: { Rows: [{ Data: [{ VarCharValue: 'day' }, { VarCharValue: 'events' }] }, { Data: [{ VarCharValue: '2026-11-01' }, { VarCharValue: '10' }] }] }, NextToken: 'page-2' })
+        .resolves({
+          ResultSet: {
+            Rows: [{ Data: [{ VarCharValue: 'day' }, { VarCharValue: 'events' }] }, { Data: [{ VarCharValue: '2026-11-01' }, { VarCharValue: '10' }] }],
+          },
+          NextToken: 'page-2',
+        })
         .on(GetQueryResultsCommand, { QueryExecutionId: 'q-9', NextToken: 'page-2' })
         .resolves({ ResultSet: { Rows: [{ Data: [{ VarCharValue: '2026-11-02' }, {}] }] }, NextToken: 'page-3' })
         .on(GetQueryResultsCommand, { QueryExecutionId: 'q-9', NextToken: 'page-3' })
         .resolves({ ResultSet: { Rows: [{ Data: [{ VarCharValue: '2026-11-03' }, { VarCharValue: '7' }] }] } });
 
-      const rows = await fetchResultRows(new AthenaClient({ region: 'eu-west-1' }), 'q-9', { createClient: () => new AthenaClient({}), sleep: time.deps.sleep!, now: time.now, random: () => 0.5 }, T0 + 60_000);
+      const rows = await fetchResultRows(
+        new AthenaClient({ region: 'eu-west-1' }),
+        'q-9',
+        { createClient: () => new AthenaClient({}), sleep: time.deps.sleep!, now: time.now, random: () => 0.5 },
+        T0 + 60_000,
+      );
 
       expect(rows).to.deep.equal([
         { day: '2026-11-01', events: '10' },
@@ -376,7 +393,9 @@ describe('AthenaValidation', () => {
     });
 
     it('names a query by its first line, continued past a bare keyword, at most 120 characters', () => {
-      expect(firstLine('\n  SELECT a FROM t WHERE x = 1 AND y = 2 AND z = 3 AND w = 4 AND v = 5\nGROUP BY a')).to.equal('SELECT a FROM t WHERE x = 1 AND y = 2 AND z = 3 AND w = 4 AND v = 5');
+      expect(firstLine('\n  SELECT a FROM t WHERE x = 1 AND y = 2 AND z = 3 AND w = 4 AND v = 5\nGROUP BY a')).to.equal(
+        'SELECT a FROM t WHERE x = 1 AND y = 2 AND z = 3 AND w = 4 AND v = 5',
+      );
       expect(firstLine('SELECT\n  count(*) AS failures,\n  0 AS rows_checked\nFROM t')).to.equal('SELECT count(*) AS failures, 0 AS rows_checked FROM t');
       const long = firstLine(`SELECT ${'x, '.repeat(100)}y FROM t`);
       expect(long).to.have.length(120);
@@ -412,7 +431,9 @@ describe('AthenaValidation', () => {
         const time = fakeTime();
         scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
         glueRuns([{ Id: 'jr_long', JobRunState: 'RUNNING', StartedOn: new Date(T0) }]);
-        const error = await expectRejection(new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 90 }));
+        const error = await expectRejection(
+          new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 90 }),
+        );
         expect(athena.commandCalls(StartQueryExecutionCommand)).to.have.length(0);
         expect(error.message).to.contain('Glue job lakehouse_etl_s1 run jr_long is still RUNNING after 90s (validationJobWaitSeconds 90)');
         expect(error.properties!.results.map((r) => r.status)).to.deep.equal(['error', 'error']);
@@ -452,7 +473,9 @@ describe('AthenaValidation', () => {
       const sts = mockClient(STSClient);
       const glue = mockClient(GlueClient);
       try {
-        sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'AKIADEPLOYER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0 + 3_600_000) } });
+        sts
+          .on(AssumeRoleCommand)
+          .resolves({ Credentials: { AccessKeyId: 'AKIADEPLOYER', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0 + 3_600_000) } });
         glue.on(GetJobRunsCommand).resolves({ JobRuns: [] });
         // The default client factories (no createClient override): what a deployment runs.
         const { sleep, now, random } = time.deps;
@@ -488,7 +511,9 @@ describe('AthenaValidation', () => {
       expect(await provider.diff('id-1', olds, { ...same, runToken: 'c'.repeat(64) })).to.deep.include({ changes: true, replaces: [] });
       expect((await provider.diff('id-1', olds, { ...same, workgroup: 'other' })).changes).to.equal(true);
       // Key order of nested objects is not a change.
-      expect((await provider.diff('id-1', olds, { ...same, databases: { gold: 'gold_s1', silver: 'silver_s1', bronze: 'bronze_s1' } })).changes).to.equal(false);
+      expect((await provider.diff('id-1', olds, { ...same, databases: { gold: 'gold_s1', silver: 'silver_s1', bronze: 'bronze_s1' } })).changes).to.equal(
+        false,
+      );
       expect(athena.calls()).to.have.length(0);
     });
 
@@ -509,7 +534,10 @@ describe('AthenaValidation', () => {
       // A user's explicit false and small numbers survive the defaults.
       expect((await provider.check({}, { ...bare, failOnError: false, timeoutSeconds: 1 })).inputs).to.include({ failOnError: false, timeoutSeconds: 1 });
 
-      const bad = await provider.check({}, { ...inputs(), timeoutSeconds: 0, workgroup: '', checks: [dataCheck, dataCheck, { ...structuralCheck, sql: 'SELECT * FROM {{silver.events}}' }] });
+      const bad = await provider.check(
+        {},
+        { ...inputs(), timeoutSeconds: 0, workgroup: '', checks: [dataCheck, dataCheck, { ...structuralCheck, sql: 'SELECT * FROM {{silver.events}}' }] },
+      );
       const reasons = bad.failures!.map((f) => f.reason);
       expect(reasons).to.include('timeoutSeconds: expected an integer from 1 to 3600, got 0');
       expect(reasons).to.include('workgroup: expected a non-empty string, got ""');
@@ -621,7 +649,12 @@ describe('AthenaValidation', () => {
       expect(lines.map((l) => l.level)).to.deep.equal(['warn', 'warn']);
       expect(lines[1].message).to.contain('[error] check gold_tables_readable: Athena CANCELLED: Query cancelled by user');
       const passing = validationDiagnostics({ ...outs.summary, status: 'pass', failedChecks: [], passed: 1 }, []);
-      expect(passing).to.deep.equal([{ level: 'info', message: 'Athena validation: 1 of 2 checks passed; 1 data checks found no data yet (they run again when the runToken or trigger changes)' }]);
+      expect(passing).to.deep.equal([
+        {
+          level: 'info',
+          message: 'Athena validation: 1 of 2 checks passed; 1 data checks found no data yet (they run again when the runToken or trigger changes)',
+        },
+      ]);
     });
 
     it('names the missing file when the project lacks what the runToken covers', () => {
@@ -675,7 +708,12 @@ describe('AthenaValidation', () => {
 
     it('registers with its own type name, the rendered checks and the runToken, and a serialized provider', async () => {
       const checks = [
-        { id: 'tables_readable', kind: 'structural' as const, description: 'gold readable', sql: 'SELECT 0 AS failures, 1 AS rows_checked, \'ok\' AS observed FROM {{gold.product_funnel}};' },
+        {
+          id: 'tables_readable',
+          kind: 'structural' as const,
+          description: 'gold readable',
+          sql: "SELECT 0 AS failures, 1 AS rows_checked, 'ok' AS observed FROM {{gold.product_funnel}};",
+        },
       ];
       const validation = new AthenaValidation('validation', {
         region: 'eu-west-1',
@@ -693,7 +731,15 @@ describe('AthenaValidation', () => {
       expect(ATHENA_VALIDATION_TYPE).to.equal('pulumi-nodejs:dynamic/lakehouse:AthenaValidation');
       expect(mine).to.have.length(1);
       const inputsSeen = mine[0].inputs as Record<string, unknown>;
-      const expected = buildValidationInputs({ region: 'eu-west-1', workgroup: 'lakehouse_s1', databases: DATABASES, checks, failOnError: false, timeoutSeconds: 120, projectRoot: root });
+      const expected = buildValidationInputs({
+        region: 'eu-west-1',
+        workgroup: 'lakehouse_s1',
+        databases: DATABASES,
+        checks,
+        failOnError: false,
+        timeoutSeconds: 120,
+        projectRoot: root,
+      });
       expect(token).to.equal(expected.runToken);
       expect(inputsSeen).to.deep.include({ runToken: expected.runToken, workgroup: 'lakehouse_s1', failOnError: false, timeoutSeconds: 120 });
       expect((inputsSeen.checks as ValidationCheck[])[0].sql).to.equal("SELECT 0 AS failures, 1 AS rows_checked, 'ok' AS observed FROM gold_s1.product_funnel");

@@ -142,7 +142,7 @@ describe('lakehouse (bin)', function () {
     expect((await lakehouse(['--help'])).code).to.equal(0);
   });
 
-  it('help <command> shows that command\'s help', async () => {
+  it("help <command> shows that command's help", async () => {
     const r = await lakehouse(['help', 'sql']);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.match(/^Usage: lakehouse sql \[QUERY\] \[flags\]/);

@@ -28,7 +28,10 @@ describe('components: stack AWS credential settings', () => {
     const settings = readAwsCredentialSettings(
       source({
         profile: 'student',
-        assumeRoles: JSON.stringify([{ roleArn: 'arn:aws:iam::123456789012:role/a', sessionName: 's', duration: '15m' }, { roleArn: 'arn:aws:iam::210987654321:role/b', externalId: 'x' }]),
+        assumeRoles: JSON.stringify([
+          { roleArn: 'arn:aws:iam::123456789012:role/a', sessionName: 's', duration: '15m' },
+          { roleArn: 'arn:aws:iam::210987654321:role/b', externalId: 'x' },
+        ]),
         sharedCredentialsFiles: JSON.stringify(['/tmp/creds']),
       }),
     );
@@ -46,7 +49,10 @@ describe('components: stack AWS credential settings', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ assumeRoles: '{"roleArn":"x"}' }, /^config aws:assumeRoles: expected a list/],
       [{ assumeRoles: '[{"roleArn":"deployer"}]' }, /^config aws:assumeRoles\[0\]\.roleArn: expected an IAM role ARN/],
-      [{ assumeRoles: '[{"roleArn":"arn:aws:iam::123456789012:role/a","duration":"an hour"}]' }, /^config aws:assumeRoles\[0\]\.duration: expected a duration such as 1h or 15m, got 'an hour'$/],
+      [
+        { assumeRoles: '[{"roleArn":"arn:aws:iam::123456789012:role/a","duration":"an hour"}]' },
+        /^config aws:assumeRoles\[0\]\.duration: expected a duration such as 1h or 15m, got 'an hour'$/,
+      ],
       [{ sharedConfigFiles: '[1]' }, /^config aws:sharedConfigFiles: expected a list of file paths$/],
     ];
     for (const [values, pattern] of cases) {
@@ -59,7 +65,10 @@ describe('components: stack AWS credential settings', () => {
   it('an SDK client resolves the keys of aws:profile from the shared credentials file, not the environment', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-creds-'));
     const file = path.join(dir, 'credentials');
-    fs.writeFileSync(file, '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[student]\naws_access_key_id = AKIASTUDENT\naws_secret_access_key = s\n');
+    fs.writeFileSync(
+      file,
+      '[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = d\n\n[student]\naws_access_key_id = AKIASTUDENT\naws_secret_access_key = s\n',
+    );
     process.env.AWS_ACCESS_KEY_ID = 'AKIAFROMENV';
     process.env.AWS_SECRET_ACCESS_KEY = 'e';
     const config = sdkClientConfig('eu-west-1', { profile: 'student', sharedCredentialsFiles: [file] });
@@ -78,7 +87,9 @@ describe('components: stack AWS credential settings', () => {
       let n = 0;
       sts.on(AssumeRoleCommand).callsFake(() => {
         n++;
-        return { Credentials: { AccessKeyId: `AKIAROLE${n}`, SecretAccessKey: `secret${n}`, SessionToken: `token${n}`, Expiration: new Date(Date.now() + 3_600_000) } };
+        return {
+          Credentials: { AccessKeyId: `AKIAROLE${n}`, SecretAccessKey: `secret${n}`, SessionToken: `token${n}`, Expiration: new Date(Date.now() + 3_600_000) },
+        };
       });
       const config = sdkClientConfig('us-west-2', {
         assumeRoles: [

@@ -95,7 +95,10 @@ describe('components: stack config', () => {
       [{ maxEvents: '2.5' }, /^config maxEvents: expected an integer/],
       [{ duplicateRate: '1' }, /^config duplicateRate: expected a number in \[0, 1\), got '1'$/],
       [{ duplicateRate: 'abc' }, /^config duplicateRate: expected a number in \[0, 1\)/],
-      [{ etlSchedule: 'every 15 minutes' }, /^config etlSchedule: expected an EventBridge schedule such as cron\(0\/15 \* \* \* \? \*\) or rate\(15 minutes\), or 'off'/],
+      [
+        { etlSchedule: 'every 15 minutes' },
+        /^config etlSchedule: expected an EventBridge schedule such as cron\(0\/15 \* \* \* \? \*\) or rate\(15 minutes\), or 'off'/,
+      ],
       [{ adoptKeptBuckets: 'maybe' }, /^config adoptKeptBuckets: expected true or false, got 'maybe'$/],
       [{ validationJobWaitSeconds: '-5' }, /^config validationJobWaitSeconds: expected an integer in 0\.\.7200, got '-5'$/],
       [{ validationWindowDays: '0' }, /^config validationWindowDays: expected an integer in 1\.\.366, got '0'$/],

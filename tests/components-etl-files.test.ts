@@ -22,7 +22,13 @@ import { ETL_DIR, sqlFiles } from '../etl/manifest';
 import { installMocks, MockRecorder, outputOf } from './helpers/pulumi-mocks';
 
 const GLUE_DIR = path.join(ETL_DIR, 'glue');
-const realGlueFiles = () => (fs.existsSync(GLUE_DIR) ? fs.readdirSync(GLUE_DIR).filter((f) => f.endsWith('.py')).sort() : []);
+const realGlueFiles = () =>
+  fs.existsSync(GLUE_DIR)
+    ? fs
+        .readdirSync(GLUE_DIR)
+        .filter((f) => f.endsWith('.py'))
+        .sort()
+    : [];
 
 describe('components with the real etl/ files', () => {
   let mocks: MockRecorder;
@@ -30,7 +36,9 @@ describe('components with the real etl/ files', () => {
   before(async function () {
     const glue = realGlueFiles();
     if (!glue.includes('job.py')) {
-      throw new Error(`etl/glue/job.py is missing (found: ${glue.join(', ') || 'no .py files'}): the Glue job (helper "glue") must exist before these tests can pass`);
+      throw new Error(
+        `etl/glue/job.py is missing (found: ${glue.join(', ') || 'no .py files'}): the Glue job (helper "glue") must exist before these tests can pass`,
+      );
     }
     mocks = await installMocks({ stack: 'dev' });
     pipeline = new EtlPipeline('etl', {
@@ -88,7 +96,9 @@ describe('components with the real generator handler', () => {
       const mod = require(file) as { handler?: unknown };
       expect(typeof mod.handler).to.equal('function');
       // Deterministic: the same sources give the same bytes (so Pulumi updates only on change).
-      const again = await ((await (bundleGenerator().assets as unknown as Promise<Record<string, pulumi.asset.StringAsset>>))['index.js'].text as unknown as Promise<string>);
+      const again = await ((
+        await (bundleGenerator().assets as unknown as Promise<Record<string, pulumi.asset.StringAsset>>)
+      )['index.js'].text as unknown as Promise<string>);
       expect(again).to.equal(code);
     });
   });
@@ -154,7 +164,10 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     expect(mocks.resources).to.deep.equal([]);
     const tooLong = 'x'.repeat(32);
     const mocks2 = await installMocks({ config: { 'aws:region': 'us-west-2', 'lakehouse:studentId': tooLong } });
-    expect(loadProgram).to.throw(ConfigError, /^config studentId 'x{32}': expected at most 31 characters, because bucket 'capstone-analytics-x{32}-<12-digit account id>' would be 64 characters/);
+    expect(loadProgram).to.throw(
+      ConfigError,
+      /^config studentId 'x{32}': expected at most 31 characters, because bucket 'capstone-analytics-x{32}-<12-digit account id>' would be 64 characters/,
+    );
     await mocks2.settle();
     expect(mocks2.resources).to.deep.equal([]);
   });
@@ -184,7 +197,9 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     expect(await validation.inputs.jobWaitSeconds).to.equal(1800);
     // Its data checks read the stack's configured window of days (validationWindowDays).
     expect(await validation.inputs.windowDays).to.equal(1);
-    expect(await outputOf(program.onDestroy)).to.match(/^pulumi destroy keeps bucket\(s\) capstone-events-jdoe-123456789012, capstone-analytics-jdoe-123456789012/);
+    expect(await outputOf(program.onDestroy)).to.match(
+      /^pulumi destroy keeps bucket\(s\) capstone-events-jdoe-123456789012, capstone-analytics-jdoe-123456789012/,
+    );
     expect(await outputOf(program.dashboardUrl)).to.match(/#dashboards\/dashboard\/lakehouse-jdoe$/);
   });
 

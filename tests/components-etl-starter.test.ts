@@ -9,7 +9,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { hourFolder, settingsFromEnv, startIfNewFiles, StarterSettings } from '../components/etl-starter-handler';
 
-const SETTINGS: StarterSettings = { jobName: 'lakehouse_etl_s1', sourceBucket: 'capstone-events-s1-123456789012', sourcePrefix: 'events/', lookbackHours: 2, maxPages: 3 };
+const SETTINGS: StarterSettings = {
+  jobName: 'lakehouse_etl_s1',
+  sourceBucket: 'capstone-events-s1-123456789012',
+  sourcePrefix: 'events/',
+  lookbackHours: 2,
+  maxPages: 3,
+};
 const at = (iso: string) => new Date(iso);
 const key = (iso: string) => `${hourFolder('events/', at(iso))}minute=${iso.slice(14, 16)}/events-${iso.replace(/\D/g, '').slice(0, 14)}.jsonl.gz`;
 const object = (iso: string): _Object => ({ Key: key(iso), LastModified: at(iso) });
@@ -31,7 +37,10 @@ describe('ETL starter (aws-sdk-client-mock)', () => {
     glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_new' });
     const sorted = [...objects].sort((a, b) => String(a.Key).localeCompare(String(b.Key)));
     s3.on(ListObjectsV2Command).callsFake((input: { StartAfter?: string; ContinuationToken?: string; MaxKeys?: number }) => {
-      const from = input.ContinuationToken !== undefined ? Number(input.ContinuationToken) : sorted.findIndex((o) => input.StartAfter === undefined || String(o.Key) > input.StartAfter);
+      const from =
+        input.ContinuationToken !== undefined
+          ? Number(input.ContinuationToken)
+          : sorted.findIndex((o) => input.StartAfter === undefined || String(o.Key) > input.StartAfter);
       const start = from < 0 ? sorted.length : from;
       const size = Math.min(pageSize, input.MaxKeys ?? 1000);
       const page = sorted.slice(start, start + size);
@@ -49,11 +58,18 @@ describe('ETL starter (aws-sdk-client-mock)', () => {
     expect(decision.reason).to.match(/^no new object under s3:\/\/capstone-events-s1-123456789012\/events\/ since 2026-11-27T10:00:30.000Z/);
     expect(glue.commandCalls(StartJobRunCommand)).to.have.length(0);
     // The listing starts at the folder of (reference - lookback), not at the beginning of the bucket.
-    expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input).to.deep.include({ Bucket: SETTINGS.sourceBucket, Prefix: 'events/', StartAfter: 'events/year=2026/month=11/day=27/hour=08/' });
+    expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input).to.deep.include({
+      Bucket: SETTINGS.sourceBucket,
+      Prefix: 'events/',
+      StartAfter: 'events/year=2026/month=11/day=27/hour=08/',
+    });
   });
 
   it('starts the job when an object landed after the last successful run started, naming it', async () => {
-    world([{ Id: 'jr_failed', JobRunState: 'FAILED', StartedOn: at('2026-11-27T10:15:00Z') }, succeeded], [object('2026-11-27T09:55:00Z'), object('2026-11-27T10:05:00Z')]);
+    world(
+      [{ Id: 'jr_failed', JobRunState: 'FAILED', StartedOn: at('2026-11-27T10:15:00Z') }, succeeded],
+      [object('2026-11-27T09:55:00Z'), object('2026-11-27T10:05:00Z')],
+    );
     const decision = await startIfNewFiles(clients, SETTINGS);
     expect(decision).to.deep.include({ started: true, jobRunId: 'jr_new' });
     expect(decision.reason).to.include(key('2026-11-27T10:05:00Z'));
@@ -101,7 +117,13 @@ describe('ETL starter (aws-sdk-client-mock)', () => {
   });
 
   it('reads its settings from the environment and names a missing variable', () => {
-    expect(settingsFromEnv({ JOB_NAME: 'j', SOURCE_BUCKET: 'b' })).to.deep.equal({ jobName: 'j', sourceBucket: 'b', sourcePrefix: 'events/', lookbackHours: 2, maxPages: 5 });
+    expect(settingsFromEnv({ JOB_NAME: 'j', SOURCE_BUCKET: 'b' })).to.deep.equal({
+      jobName: 'j',
+      sourceBucket: 'b',
+      sourcePrefix: 'events/',
+      lookbackHours: 2,
+      maxPages: 5,
+    });
     expect(() => settingsFromEnv({ SOURCE_BUCKET: 'b' })).to.throw('etl starter: environment variable JOB_NAME is not set');
   });
 });

@@ -50,8 +50,7 @@ async function build(
     queries: fixture.queries,
     queriesFile: fixture.queriesFile,
     credentials: readAwsCredentialSettings(new pulumi.Config('aws')),
-    bucketProbe:
-      extra.bucketProbe === 'default' ? undefined : (extra.bucketProbe ?? (async (bucket) => (existingBuckets.has(bucket) ? 'owned' : 'absent'))),
+    bucketProbe: extra.bucketProbe === 'default' ? undefined : (extra.bucketProbe ?? (async (bucket) => (existingBuckets.has(bucket) ? 'owned' : 'absent'))),
   });
   const outputs = stackOutputs(lakehouse, 'us-west-2');
   await mocks.settle();
@@ -120,7 +119,12 @@ describe('components: the stack under mocks (default: labRole, created source bu
   });
 
   it('names both buckets capstone-<kind>-<studentId>-<accountId> and protects them', () => {
-    expect(b.mocks.ofType('aws:s3/bucket:Bucket').map((r) => r.inputs.bucket).sort()).to.deep.equal([ANALYTICS, SOURCE]);
+    expect(
+      b.mocks
+        .ofType('aws:s3/bucket:Bucket')
+        .map((r) => r.inputs.bucket)
+        .sort(),
+    ).to.deep.equal([ANALYTICS, SOURCE]);
     for (const bucket of [SOURCE, ANALYTICS]) {
       const forBucket = (type: string) => b.mocks.ofType(type).filter((r) => r.inputs.bucket === `${bucket}`);
       expect(forBucket('aws:s3/bucketVersioning:BucketVersioning')[0].inputs.versioningConfiguration).to.deep.equal({ status: 'Enabled' });
@@ -182,11 +186,12 @@ describe('components: the stack under mocks (default: labRole, created source bu
   });
 
   it('Glue databases bronze_/silver_/gold_<id> and one table per schema table in its database', () => {
-    expect(b.mocks.ofType('aws:glue/catalogDatabase:CatalogDatabase').map((r) => r.inputs.name).sort()).to.deep.equal([
-      'bronze_jdoe_01',
-      'gold_jdoe_01',
-      'silver_jdoe_01',
-    ]);
+    expect(
+      b.mocks
+        .ofType('aws:glue/catalogDatabase:CatalogDatabase')
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).to.deep.equal(['bronze_jdoe_01', 'gold_jdoe_01', 'silver_jdoe_01']);
     const tables = b.mocks.ofType('aws:glue/catalogTable:CatalogTable');
     expect(tables).to.have.length(TABLES.length);
     for (const t of TABLES) {
@@ -252,7 +257,10 @@ describe('components: the stack under mocks (default: labRole, created source bu
 
   it('the job waits for its code: it depends on every uploaded object', () => {
     const job = b.mocks.one('aws:glue/job:Job');
-    const objectUrns = b.mocks.ofType('aws:s3/bucketObjectv2:BucketObjectv2').filter((o) => String(o.inputs.key).startsWith('etl/')).map((o) => o.urn);
+    const objectUrns = b.mocks
+      .ofType('aws:s3/bucketObjectv2:BucketObjectv2')
+      .filter((o) => String(o.inputs.key).startsWith('etl/'))
+      .map((o) => o.urn);
     for (const urn of objectUrns) expect(job.dependencies).to.include(urn);
   });
 
@@ -363,7 +371,7 @@ describe('components: the stack under mocks (default: labRole, created source bu
 });
 
 describe('components: stack variants under mocks', () => {
-  it('iamMode=create: least-privilege roles naming only this stack\'s buckets, prefixes, databases and log groups', async () => {
+  it("iamMode=create: least-privilege roles naming only this stack's buckets, prefixes, databases and log groups", async () => {
     const b = await build({ iamMode: 'create' });
     expect(b.mocks.calls.filter((c) => c.token === 'aws:iam/getRole:getRole')).to.have.length(0);
     const roles = b.mocks.ofType('aws:iam/role:Role');
@@ -485,7 +493,8 @@ describe('components: stack variants under mocks', () => {
     }
     expect(b.mocks.one('aws:athena/workgroup:Workgroup').inputs.forceDestroy).to.equal(true);
     expect(b.mocks.one('aws:athena/workgroup:Workgroup').inputs.configuration.bytesScannedCutoffPerQuery).to.equal(104857600);
-    const sourceRules = b.mocks.ofType('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration').find((r) => r.inputs.bucket === SOURCE)!.inputs.rules;
+    const sourceRules = b.mocks.ofType('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration').find((r) => r.inputs.bucket === SOURCE)!.inputs
+      .rules;
     expect(sourceRules[0].expiration).to.deep.equal({ days: 7 });
     expect(b.mocks.one('aws:sns/topicSubscription:TopicSubscription').inputs).to.deep.include({ protocol: 'email', endpoint: 'ops@example.com' });
     expect(await outputOf(b.outputs.commands.invokeGenerator)).to.equal(undefined);
@@ -527,7 +536,7 @@ describe('components: the stack over its whole life (destroy, re-create, credent
   function s3Account(world: ReadonlySet<string>, foreign: ReadonlySet<string> = new Set()) {
     s3.reset();
     s3.on(HeadBucketCommand).callsFake((input: { Bucket: string; ExpectedBucketOwner?: string }) => {
-      expect(input.ExpectedBucketOwner, 'only this account\'s bucket counts').to.equal(MOCK_ACCOUNT_ID);
+      expect(input.ExpectedBucketOwner, "only this account's bucket counts").to.equal(MOCK_ACCOUNT_ID);
       if (world.has(input.Bucket)) return {};
       if (foreign.has(input.Bucket)) {
         throw new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Forbidden' });
@@ -537,7 +546,13 @@ describe('components: the stack over its whole life (destroy, re-create, credent
   }
 
   /** What a destroy leaves in AWS: the buckets Pulumi was told to retain. */
-  const keptAfterDestroy = (m: MockRecorder) => new Set(m.ofType('aws:s3/bucket:Bucket').filter((b) => b.retainOnDelete).map((b) => String(b.inputs.bucket)));
+  const keptAfterDestroy = (m: MockRecorder) =>
+    new Set(
+      m
+        .ofType('aws:s3/bucket:Bucket')
+        .filter((b) => b.retainOnDelete)
+        .map((b) => String(b.inputs.bucket)),
+    );
   const tableLocations = (m: MockRecorder) =>
     Object.fromEntries(m.ofType('aws:glue/catalogTable:CatalogTable').map((t) => [t.name, t.inputs.storageDescriptor.location as string]));
 
@@ -548,7 +563,12 @@ describe('components: the stack over its whole life (destroy, re-create, credent
     const kept = keptAfterDestroy(first.mocks);
     expect([...kept].sort()).to.deep.equal([ANALYTICS, SOURCE]);
     // Nothing else survives the destroy, and nothing can block it: the workgroup is force-destroyed.
-    expect(first.mocks.awsResources().filter((r) => r.retainOnDelete && r.type !== 'aws:s3/bucketObjectv2:BucketObjectv2').every((r) => b_isBucketPart(first.mocks, r))).to.equal(true);
+    expect(
+      first.mocks
+        .awsResources()
+        .filter((r) => r.retainOnDelete && r.type !== 'aws:s3/bucketObjectv2:BucketObjectv2')
+        .every((r) => b_isBucketPart(first.mocks, r)),
+    ).to.equal(true);
     expect(first.mocks.one('aws:athena/workgroup:Workgroup').inputs.forceDestroy).to.equal(true);
     const before = tableLocations(first.mocks);
 
@@ -559,7 +579,12 @@ describe('components: the stack over its whole life (destroy, re-create, credent
     // The adopted bucket keeps its settings: no forceDestroy change that would make the import differ.
     for (const b of buckets) expect(b.inputs.forceDestroy).to.equal(false);
     expect(tableLocations(second.mocks)).to.deep.equal(before);
-    expect(s3.commandCalls(HeadBucketCommand).map((c) => c.args[0].input.Bucket).sort()).to.deep.equal([ANALYTICS, SOURCE]);
+    expect(
+      s3
+        .commandCalls(HeadBucketCommand)
+        .map((c) => c.args[0].input.Bucket)
+        .sort(),
+    ).to.deep.equal([ANALYTICS, SOURCE]);
   });
 
   it('adoptKeptBuckets=false never asks S3 and always creates; destroyData=true keeps nothing to adopt', async () => {
@@ -586,7 +611,10 @@ describe('components: the stack over its whole life (destroy, re-create, credent
 
   it('with the source bucket kept but the analytics bucket gone, adopts one and creates the other', async () => {
     const b = await build({}, fixture.etlDir, new Set([SOURCE]));
-    expect(Object.fromEntries(b.mocks.ofType('aws:s3/bucket:Bucket').map((r) => [r.inputs.bucket, r.importId]))).to.deep.equal({ [SOURCE]: SOURCE, [ANALYTICS]: '' });
+    expect(Object.fromEntries(b.mocks.ofType('aws:s3/bucket:Bucket').map((r) => [r.inputs.bucket, r.importId]))).to.deep.equal({
+      [SOURCE]: SOURCE,
+      [ANALYTICS]: '',
+    });
   });
 
   it('a missing LabRole stops the program early with one line naming iamMode, before any AWS resource is declared', async () => {
@@ -601,7 +629,13 @@ describe('components: the stack over its whole life (destroy, re-create, credent
     const cfg = loadStackConfig(new pulumi.Config(), pulumi.getStack());
     let error: unknown;
     try {
-      await deployLakehouse(cfg, { region: 'us-west-2', projectName: 'lakehouse', stackName: 'dev', etlDir: fixture.etlDir, bucketProbe: async () => 'absent' });
+      await deployLakehouse(cfg, {
+        region: 'us-west-2',
+        projectName: 'lakehouse',
+        stackName: 'dev',
+        etlDir: fixture.etlDir,
+        bucketProbe: async () => 'absent',
+      });
     } catch (e) {
       error = e;
     }
@@ -609,7 +643,9 @@ describe('components: the stack over its whole life (destroy, re-create, credent
     expect(error).to.be.instanceOf(ConfigError);
     const message = (error as Error).message;
     // Under mocks the invoke error arrives without its text; a real one carries the provider's reason.
-    expect(message, message).to.match(/^config iamMode: iamMode is 'labRole' but role 'LabRole' cannot be read in account 123456789012 \(.+\); expected AWS Academy's LabRole/);
+    expect(message, message).to.match(
+      /^config iamMode: iamMode is 'labRole' but role 'LabRole' cannot be read in account 123456789012 \(.+\); expected AWS Academy's LabRole/,
+    );
     expect(message).to.include("set 'pulumi config set iamMode create'");
     expect(message.split('\n')).to.have.length(1);
     expect(mocks.awsResources()).to.deep.equal([]);

@@ -120,7 +120,15 @@ describe('OperationsDashboard', () => {
     const etl = metricsOf(widgets).filter((m) => m.namespace === 'Lakehouse/ETL');
     for (const m of etl) expect(m.dimensions).to.deep.equal({ JobName: 'lakehouse_etl_jdoe_01' });
     const published = metricsTheGlueJobPublishes();
-    expect(published).to.include.members(['LinesRead', 'SilverRowsAdded', 'DuplicatesDropped', 'RecordsQuarantined', 'FilesRead', 'CorruptFiles', 'RunSeconds']);
+    expect(published).to.include.members([
+      'LinesRead',
+      'SilverRowsAdded',
+      'DuplicatesDropped',
+      'RecordsQuarantined',
+      'FilesRead',
+      'CorruptFiles',
+      'RunSeconds',
+    ]);
     expect([...new Set(etl.map((m) => m.name))]).to.have.members(published);
   });
 
@@ -160,7 +168,9 @@ describe('OperationsDashboard', () => {
   });
 
   it('rejects a workgroup name that would break the metric search, and a bad period', () => {
-    expect(() => mod.athenaBytesExpression(`w"x`, 300)).to.throw(`dashboard: workgroup name 'w"x' cannot appear in a metric search: expected no quotes or backslashes`);
+    expect(() => mod.athenaBytesExpression(`w"x`, 300)).to.throw(
+      `dashboard: workgroup name 'w"x' cannot appear in a metric search: expected no quotes or backslashes`,
+    );
     const args = { dashboardName: 'd', region: 'us-west-2', glueJobName: 'j', athenaWorkgroupName: 'w' };
     expect(() => mod.dashboardWidgets({ ...args, periodSeconds: 90 })).to.throw('dashboard periodSeconds: expected a positive multiple of 60, got 90');
     // No generator (a text widget instead), four ETL graphs, Athena; no alarm widget without alarms.

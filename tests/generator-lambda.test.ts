@@ -16,7 +16,8 @@ import { generateToS3, GeneratorResult, handler, readConfig } from '../generator
 import { writeGzip } from '../generator/gzip-writer';
 import { S3MultipartWritable } from '../generator/s3-upload';
 
-const KEY_LAYOUT = /^events\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/minute=(\d{2})\/events-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.jsonl\.gz$/;
+const KEY_LAYOUT =
+  /^events\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/hour=(\d{2})\/minute=(\d{2})\/events-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.jsonl\.gz$/;
 
 const stubS3 = () => mockClient(S3Client);
 let s3Mock: ReturnType<typeof stubS3>;
@@ -69,7 +70,16 @@ function captureConsole(): { lines: string[]; errors: string[]; restore: () => v
   return { lines, errors, restore: () => Object.assign(console, { log, error }) };
 }
 
-const BASE_ENV = { SOURCE_BUCKET: 'capstone-events-stu-123456789012', MIN_EVENTS: '3000', MAX_EVENTS: '3000', SEED: '5', DUPLICATE_RATE: undefined, MALFORMED_RATE: undefined, TIMESTAMP_STYLE: undefined, GZIP_LEVEL: undefined };
+const BASE_ENV = {
+  SOURCE_BUCKET: 'capstone-events-stu-123456789012',
+  MIN_EVENTS: '3000',
+  MAX_EVENTS: '3000',
+  SEED: '5',
+  DUPLICATE_RATE: undefined,
+  MALFORMED_RATE: undefined,
+  TIMESTAMP_STYLE: undefined,
+  GZIP_LEVEL: undefined,
+};
 
 /** Runs the handler with `env`, expecting it to reject; returns the error and what it logged. */
 async function runHandlerExpectingFailure(env: Record<string, string | undefined>): Promise<{ error: unknown; out: ReturnType<typeof captureConsole> }> {
@@ -148,7 +158,10 @@ describe('generator Lambda: handler', () => {
     expect(complete[0].args[0].input.MultipartUpload?.Parts).to.deep.equal([{ PartNumber: 1, ETag: '"etag-1"' }]);
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0);
 
-    const lines = gunzipSync(s3.body()).toString('utf8').split('\n').filter((l) => l !== '');
+    const lines = gunzipSync(s3.body())
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines).to.have.length(event_count);
     // the time in the key is a little after the events' time (the starter names files after generating)
     const eventTime = Date.parse(JSON.parse(lines[0]).timestamp);

@@ -29,7 +29,10 @@ const STARTER_LINES = [
 /** The whole real sample: 100 lines of the course starter's output (a copy of ../shared/fixtures). */
 function starterSample(): string[] {
   const file = path.join(__dirname, 'fixtures', 'starter-sample-100.jsonl.gz');
-  return gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '');
+  return gunzipSync(readFileSync(file))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 const TS = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6}\+00:00|\+00:00|\.\d{3}Z|Z)`;
@@ -112,7 +115,11 @@ function options(overrides: Partial<GenerateOptions> = {}): GenerateOptions {
   };
 }
 
-const readLines = (file: string) => gunzipSync(readFileSync(file)).toString('latin1').split('\n').filter((l) => l !== '');
+const readLines = (file: string) =>
+  gunzipSync(readFileSync(file))
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '');
 
 describe('generator: starter format', () => {
   it('the format regex accepts every line of the starter sample', () => {
@@ -139,7 +146,11 @@ describe('generator: starter format', () => {
     const events = readLines(files[0].path).map((l) => JSON.parse(l));
     const byType: Record<string, number> = {};
     const queries = new Set<string>();
-    const observed = new Set(STARTER_LINES.concat(starterSample()).map((l) => JSON.parse(l).search_query).filter((q) => q !== null));
+    const observed = new Set(
+      STARTER_LINES.concat(starterSample())
+        .map((l) => JSON.parse(l).search_query)
+        .filter((q) => q !== null),
+    );
     for (const e of events) {
       byType[e.event_type] = (byType[e.event_type] ?? 0) + 1;
       const user = Number(e.user_id.slice(2));
@@ -278,7 +289,9 @@ describe('generator: files and keys', () => {
 
 describe('generator: duplicates and faults', () => {
   it('reports exact per-file counts that an independent contract check reproduces', async () => {
-    const { files } = await generateFiles(options({ files: 3, minEvents: 1500, maxEvents: 3000, duplicateRate: 0.05, malformedRate: 0.08, timestampStyle: 'mixed' }));
+    const { files } = await generateFiles(
+      options({ files: 3, minEvents: 1500, maxEvents: 3000, duplicateRate: 0.05, malformedRate: 0.08, timestampStyle: 'mixed' }),
+    );
     const seen = new Set<string>();
     let crossFile = 0;
     const firstFileOf = new Map<string, number>();

@@ -179,7 +179,10 @@ describe('policy pack rules', () => {
     it('passes a JSON policy with the TLS deny statement, and the object form', async () => {
       const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:GetObject' }, TLS_DENY] };
       expect(await violationsOf(bucketPolicyTlsOnly, T.bucketPolicy, { bucket: 'b', policy: JSON.stringify(doc) })).to.deep.equal([]);
-      const objectForm = { Version: '2012-10-17', Statement: { ...TLS_DENY, Principal: { AWS: ['*'] }, Condition: { Bool: { 'aws:SecureTransport': false } } } };
+      const objectForm = {
+        Version: '2012-10-17',
+        Statement: { ...TLS_DENY, Principal: { AWS: ['*'] }, Condition: { Bool: { 'aws:SecureTransport': false } } },
+      };
       expect(await violationsOf(bucketPolicyTlsOnly, T.bucketPolicy, { bucket: 'b', policy: objectForm })).to.deep.equal([]);
     });
 
@@ -278,9 +281,9 @@ describe('policy pack rules', () => {
       expect(await violationsOf(glueTablePartitionProjection, T.table, { name: 'events', databaseName: 'd' })).to.deep.equal([
         "Glue table 'events' sets projection.enabled to '(unset)': expected 'true'.",
       ]);
-      expect(await violationsOf(glueTablePartitionProjection, T.table, { name: 'x', databaseName: 'd', parameters: { 'projection.enabled': 'false' } })).to.deep.equal([
-        "Glue table 'x' sets projection.enabled to 'false': expected 'true'.",
-      ]);
+      expect(
+        await violationsOf(glueTablePartitionProjection, T.table, { name: 'x', databaseName: 'd', parameters: { 'projection.enabled': 'false' } }),
+      ).to.deep.equal(["Glue table 'x' sets projection.enabled to 'false': expected 'true'."]);
     });
   });
 

@@ -96,12 +96,19 @@ for (const [file, expected] of [
 }
 
 describe('the program after `npm ci --omit=dev` (what `pulumi up` in a lean deploy image has)', () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   const tsconfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')) as { compilerOptions: { types?: string[] } };
   const BUILTIN = new Set<string>(builtinModules);
 
   /** The package a bare specifier names: `@scope/name` or `name`. */
-  const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const packageOf = (specifier: string) =>
+    specifier
+      .split('/')
+      .slice(0, specifier.startsWith('@') ? 2 : 1)
+      .join('/');
 
   /**
    * Every bare module the program loads at run time, following its local imports from index.ts:
@@ -128,8 +135,15 @@ describe('the program after `npm ci --omit=dev` (what `pulumi up` in a lean depl
       };
       const walk = (node: import('typescript').Node) => {
         if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) use(node.moduleSpecifier.text);
-        if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) use(node.moduleSpecifier.text);
-        if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require' && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])) {
+        if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
+          use(node.moduleSpecifier.text);
+        if (
+          ts.isCallExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === 'require' &&
+          node.arguments.length === 1 &&
+          ts.isStringLiteral(node.arguments[0])
+        ) {
           use(node.arguments[0].text);
         }
         ts.forEachChild(node, walk);
@@ -153,7 +167,15 @@ describe('the program after `npm ci --omit=dev` (what `pulumi up` in a lean depl
   it('every package the program and its dynamic providers load at run time is a dependency, none a devDependency', () => {
     const imports = runtimeImports(path.join(root, 'index.ts'));
     // Sanity: the walk reaches the providers' required SDKs and the component code.
-    expect([...imports.keys()]).to.include.members(['@pulumi/pulumi', '@pulumi/aws', '@aws-sdk/client-athena', '@aws-sdk/client-glue', '@aws-sdk/client-s3', '@aws-sdk/client-sts', 'esbuild']);
+    expect([...imports.keys()]).to.include.members([
+      '@pulumi/pulumi',
+      '@pulumi/aws',
+      '@aws-sdk/client-athena',
+      '@aws-sdk/client-glue',
+      '@aws-sdk/client-s3',
+      '@aws-sdk/client-sts',
+      'esbuild',
+    ]);
     for (const [name, where] of imports) expect(pkg.dependencies, `${name} (loaded by ${where})`).to.have.property(name);
   });
 });

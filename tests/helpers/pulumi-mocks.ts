@@ -204,9 +204,7 @@ export async function installMocks(opts: MockOptions = {}): Promise<MockRecorder
       retainOnDelete: req.getRetainondelete?.() ?? false,
       dependencies: req.getDependenciesList(),
       importId: req.getImportid?.() ?? '',
-      aliasTypes: (req.getAliasesList?.() ?? [])
-        .map((alias: any) => alias.getSpec?.()?.getType?.() ?? '')
-        .filter((type: string) => type !== ''),
+      aliasTypes: (req.getAliasesList?.() ?? []).map((alias: any) => alias.getSpec?.()?.getType?.() ?? '').filter((type: string) => type !== ''),
     });
     return original(req, callback);
   };
