@@ -74,12 +74,11 @@ structured AS (
   FROM shaped
 ),
 
--- Each field's value token as written: '"' for a string (its text comes from get_json_object,
--- which unescapes it), the number as written (never re-rendered by a parser: 1e7, 19.999 and
--- 19.9900000000000000001 stay what they are), true, false, null, or '' when the key is absent.
--- In a valid flat object `"name":` preceded by { or , can only be a key (a quote inside a
--- string is always escaped).
-fields AS (
+-- Each field's value as written: a string up to its closing quote or its first backslash, the
+-- number as written (never re-rendered by a parser: 1e7, 19.999 and 19.9900000000000000001 stay
+-- what they are), true, false or null; '' when the key is absent. In a valid flat object
+-- `"name":` preceded by { or , can only be a key (a quote inside a string is always escaped).
+members AS (
   SELECT
     source_file,
     raw_line,
@@ -89,15 +88,15 @@ fields AS (
       AND size(regexp_extract_all(raw_line, '[{,][ ]*"([^"]*)"[ ]*:', 1))
         = size(array_distinct(regexp_extract_all(raw_line, '[{,][ ]*"([^"]*)"[ ]*:', 1))) AS is_object,
     quotes_and_backslashes,
-    regexp_extract(raw_line, '[{,][ ]*"timestamp"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS timestamp_token,
-    regexp_extract(raw_line, '[{,][ ]*"user_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS user_id_token,
-    regexp_extract(raw_line, '[{,][ ]*"session_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS session_id_token,
-    regexp_extract(raw_line, '[{,][ ]*"event_type"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS event_type_token,
-    regexp_extract(raw_line, '[{,][ ]*"product_id"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS product_id_token,
-    regexp_extract(raw_line, '[{,][ ]*"quantity"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS quantity_token,
-    regexp_extract(raw_line, '[{,][ ]*"price"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS price_token,
-    regexp_extract(raw_line, '[{,][ ]*"category"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS category_token,
-    regexp_extract(raw_line, '[{,][ ]*"search_query"[ ]*:[ ]*("|-?[0-9][-+.eE0-9]*|true|false|null)', 1) AS search_query_token,
+    regexp_extract(raw_line, concat('[{,][ ]*"timestamp"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS timestamp_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"user_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS user_id_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"session_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS session_id_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"event_type"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS event_type_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"product_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS product_id_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"quantity"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS quantity_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"price"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS price_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"category"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS category_member,
+    regexp_extract(raw_line, concat('[{,][ ]*"search_query"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS search_query_member,
     year,
     month,
     day,
@@ -105,19 +104,47 @@ fields AS (
   FROM structured
 ),
 
--- as landed: a string's text, a number or literal as written, NULL for null or absent
+-- A value token ('"' for any string, else as written) and, for a string without a backslash,
+-- its text as it stands between the quotes (there is nothing to unescape).
+fields AS (
+  SELECT
+    *,
+    CASE WHEN substr(timestamp_member, 1, 1) = '"' THEN '"' ELSE timestamp_member END AS timestamp_token,
+    CASE WHEN substr(user_id_member, 1, 1) = '"' THEN '"' ELSE user_id_member END AS user_id_token,
+    CASE WHEN substr(session_id_member, 1, 1) = '"' THEN '"' ELSE session_id_member END AS session_id_token,
+    CASE WHEN substr(event_type_member, 1, 1) = '"' THEN '"' ELSE event_type_member END AS event_type_token,
+    CASE WHEN substr(product_id_member, 1, 1) = '"' THEN '"' ELSE product_id_member END AS product_id_token,
+    CASE WHEN substr(quantity_member, 1, 1) = '"' THEN '"' ELSE quantity_member END AS quantity_token,
+    CASE WHEN substr(price_member, 1, 1) = '"' THEN '"' ELSE price_member END AS price_token,
+    CASE WHEN substr(category_member, 1, 1) = '"' THEN '"' ELSE category_member END AS category_token,
+    CASE WHEN substr(search_query_member, 1, 1) = '"' THEN '"' ELSE search_query_member END AS search_query_token,
+    CASE WHEN length(timestamp_member) >= 2 AND right(timestamp_member, 1) = '"' THEN substr(timestamp_member, 2, length(timestamp_member) - 2) END AS timestamp_plain,
+    CASE WHEN length(user_id_member) >= 2 AND right(user_id_member, 1) = '"' THEN substr(user_id_member, 2, length(user_id_member) - 2) END AS user_id_plain,
+    CASE WHEN length(session_id_member) >= 2 AND right(session_id_member, 1) = '"' THEN substr(session_id_member, 2, length(session_id_member) - 2) END AS session_id_plain,
+    CASE WHEN length(event_type_member) >= 2 AND right(event_type_member, 1) = '"' THEN substr(event_type_member, 2, length(event_type_member) - 2) END AS event_type_plain,
+    CASE WHEN length(product_id_member) >= 2 AND right(product_id_member, 1) = '"' THEN substr(product_id_member, 2, length(product_id_member) - 2) END AS product_id_plain,
+    CASE WHEN length(quantity_member) >= 2 AND right(quantity_member, 1) = '"' THEN substr(quantity_member, 2, length(quantity_member) - 2) END AS quantity_plain,
+    CASE WHEN length(price_member) >= 2 AND right(price_member, 1) = '"' THEN substr(price_member, 2, length(price_member) - 2) END AS price_plain,
+    CASE WHEN length(category_member) >= 2 AND right(category_member, 1) = '"' THEN substr(category_member, 2, length(category_member) - 2) END AS category_plain,
+    CASE WHEN length(search_query_member) >= 2 AND right(search_query_member, 1) = '"' THEN substr(search_query_member, 2, length(search_query_member) - 2) END AS search_query_plain
+  FROM members
+),
+
+-- as landed: a string's text, a number or literal as written, NULL for null or absent. Only a
+-- string with escapes goes through get_json_object, which unescapes it; the line is passed only
+-- then (DuckDB evaluates a function over every row, whatever CASE branch it sits in).
 landed AS (
   SELECT
     *,
-    CASE WHEN timestamp_token = '"' THEN get_json_object(raw_line, '$.timestamp') WHEN timestamp_token IN ('', 'null') THEN NULL ELSE timestamp_token END AS event_timestamp,
-    CASE WHEN user_id_token = '"' THEN get_json_object(raw_line, '$.user_id') WHEN user_id_token IN ('', 'null') THEN NULL ELSE user_id_token END AS user_id,
-    CASE WHEN session_id_token = '"' THEN get_json_object(raw_line, '$.session_id') WHEN session_id_token IN ('', 'null') THEN NULL ELSE session_id_token END AS session_id,
-    CASE WHEN event_type_token = '"' THEN get_json_object(raw_line, '$.event_type') WHEN event_type_token IN ('', 'null') THEN NULL ELSE event_type_token END AS event_type,
-    CASE WHEN product_id_token = '"' THEN get_json_object(raw_line, '$.product_id') WHEN product_id_token IN ('', 'null') THEN NULL ELSE product_id_token END AS product_id,
-    CASE WHEN quantity_token = '"' THEN get_json_object(raw_line, '$.quantity') WHEN quantity_token IN ('', 'null') THEN NULL ELSE quantity_token END AS quantity,
-    CASE WHEN price_token = '"' THEN get_json_object(raw_line, '$.price') WHEN price_token IN ('', 'null') THEN NULL ELSE price_token END AS price,
-    CASE WHEN category_token = '"' THEN get_json_object(raw_line, '$.category') WHEN category_token IN ('', 'null') THEN NULL ELSE category_token END AS category,
-    CASE WHEN search_query_token = '"' THEN get_json_object(raw_line, '$.search_query') WHEN search_query_token IN ('', 'null') THEN NULL ELSE search_query_token END AS search_query
+    CASE WHEN timestamp_token = '"' THEN COALESCE(timestamp_plain, get_json_object(CASE WHEN timestamp_plain IS NULL THEN raw_line END, '$.timestamp')) WHEN timestamp_token IN ('', 'null') THEN NULL ELSE timestamp_token END AS event_timestamp,
+    CASE WHEN user_id_token = '"' THEN COALESCE(user_id_plain, get_json_object(CASE WHEN user_id_plain IS NULL THEN raw_line END, '$.user_id')) WHEN user_id_token IN ('', 'null') THEN NULL ELSE user_id_token END AS user_id,
+    CASE WHEN session_id_token = '"' THEN COALESCE(session_id_plain, get_json_object(CASE WHEN session_id_plain IS NULL THEN raw_line END, '$.session_id')) WHEN session_id_token IN ('', 'null') THEN NULL ELSE session_id_token END AS session_id,
+    CASE WHEN event_type_token = '"' THEN COALESCE(event_type_plain, get_json_object(CASE WHEN event_type_plain IS NULL THEN raw_line END, '$.event_type')) WHEN event_type_token IN ('', 'null') THEN NULL ELSE event_type_token END AS event_type,
+    CASE WHEN product_id_token = '"' THEN COALESCE(product_id_plain, get_json_object(CASE WHEN product_id_plain IS NULL THEN raw_line END, '$.product_id')) WHEN product_id_token IN ('', 'null') THEN NULL ELSE product_id_token END AS product_id,
+    CASE WHEN quantity_token = '"' THEN COALESCE(quantity_plain, get_json_object(CASE WHEN quantity_plain IS NULL THEN raw_line END, '$.quantity')) WHEN quantity_token IN ('', 'null') THEN NULL ELSE quantity_token END AS quantity,
+    CASE WHEN price_token = '"' THEN COALESCE(price_plain, get_json_object(CASE WHEN price_plain IS NULL THEN raw_line END, '$.price')) WHEN price_token IN ('', 'null') THEN NULL ELSE price_token END AS price,
+    CASE WHEN category_token = '"' THEN COALESCE(category_plain, get_json_object(CASE WHEN category_plain IS NULL THEN raw_line END, '$.category')) WHEN category_token IN ('', 'null') THEN NULL ELSE category_token END AS category,
+    CASE WHEN search_query_token = '"' THEN COALESCE(search_query_plain, get_json_object(CASE WHEN search_query_plain IS NULL THEN raw_line END, '$.search_query')) WHEN search_query_token IN ('', 'null') THEN NULL ELSE search_query_token END AS search_query
   FROM fields
 ),
 
