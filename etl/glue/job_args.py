@@ -16,7 +16,7 @@ REQUIRED_ARGS = {
     "silver_database": "the Glue database of silver and quarantine tables (silver_<id>)",
     "gold_database": "the Glue database of gold tables (gold_<id>)",
     "metrics_namespace": "the CloudWatch namespace of the run metrics (Lakehouse/ETL)",
-    "TempDir": "s3://<analytics bucket>/glue-temp/ (staging for merge results)",
+    "TempDir": "s3://<analytics bucket>/glue-temp/ (Glue's temporary directory)",
 }
 
 # Optional: a backfill reads these source days explicitly instead of the bookmark's new files.

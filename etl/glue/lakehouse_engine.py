@@ -162,7 +162,8 @@ class LakehouseRun:
         self.sql_texts = load_sql_texts(self.storage, args["etl_path"], manifest)
         ingested_at = self.clock.now()
         run_id = ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-        # Before anything is read: a run that died mid-write left partitions to repair.
+        # Before anything is read: a run that died before its commit left its journal, and the
+        # lake must be made one complete version again (write_journal.py).
         self.journal = WriteJournal(self.storage, args["lake_path"], run_id, self.log)
         self.journal.recover()
 
