@@ -116,7 +116,8 @@ function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]
 }
 
 /** "yes"/"NO" for a candidate figure against an upper bound (or a lower bound when `atLeast`). */
-const met = (value: number | undefined, bound: number, atLeast = false) => (value === undefined ? 'n/a' : (atLeast ? value >= bound : value <= bound) ? 'yes' : 'NO');
+const met = (value: number | undefined, bound: number, atLeast = false) =>
+  value === undefined ? 'n/a' : (atLeast ? value >= bound : value <= bound) ? 'yes' : 'NO';
 
 async function walk(dir: string): Promise<Array<{ file: string; bytes: number }>> {
   const out: Array<{ file: string; bytes: number }> = [];
@@ -300,7 +301,9 @@ interface HourResult {
 }
 
 async function runHour(trees: readonly Tree[], files: readonly Generated[]): Promise<PerTree<HourResult>> {
-  console.log(`\n-- The hour: ${files.length} files x ${int(cfg.eventsPerFile)} lines from ${HOUR_START.toISOString()}, one batch (one child process) per file, DuckDB --`);
+  console.log(
+    `\n-- The hour: ${files.length} files x ${int(cfg.eventsPerFile)} lines from ${HOUR_START.toISOString()}, one batch (one child process) per file, DuckDB --`,
+  );
   const results = await forEachTree(trees, async (tree) => {
     const dir = path.join(WORK, tree.label, 'hour');
     const r: HourResult = { source: path.join(dir, 'source'), lake: path.join(dir, 'lake'), batches: [], first: emptyFigures(), last: emptyFigures() };
@@ -369,9 +372,17 @@ async function runDay(trees: readonly Tree[], files: readonly Generated[], bigLa
     add(r.first, first);
     describeBatch(tree.label, 'first file of the day', first);
     const t = performance.now();
-    const middle = await runBatches(tree, 'duckdb', r.source, lake, files.slice(1, -1).map((f) => batchOf([f])));
+    const middle = await runBatches(
+      tree,
+      'duckdb',
+      r.source,
+      lake,
+      files.slice(1, -1).map((f) => batchOf([f])),
+    );
     r.buildSeconds = first.seconds + sum(middle.map((b) => b.seconds));
-    console.log(`    ${tree.label.padEnd(9)} files 2-${files.length - 1}: ${((performance.now() - t) / 1000).toFixed(1)} s (batches ${secs(middle[0]?.seconds ?? 0)} ... ${secs(middle[middle.length - 1]?.seconds ?? 0)})`);
+    console.log(
+      `    ${tree.label.padEnd(9)} files 2-${files.length - 1}: ${((performance.now() - t) / 1000).toFixed(1)} s (batches ${secs(middle[0]?.seconds ?? 0)} ... ${secs(middle[middle.length - 1]?.seconds ?? 0)})`,
+    );
     await restore(lake, r.lakeBeforeLast);
     const last = await oneBatch(tree, 'duckdb', r.source, lake, batchOf([lastFile]));
     add(r.last, last);
@@ -426,8 +437,10 @@ async function runSpark(trees: readonly Tree[], days: PerTree<DayResult>, dayFil
   const lastFile = dayFiles[dayFiles.length - 1];
   const results = {} as PerTree<SparkResult>;
   for (const tree of trees) results[tree.label] = { first: emptyFigures(), last: emptyFigures(), big: emptyFigures() };
+  // The candidate first: docs/cost.md is computed from its figures, and a Spark batch takes minutes here.
+  const order = [...trees].reverse();
   for (let rep = 0; rep < cfg.sparkRepeats; rep++) {
-    for (const tree of trees) {
+    for (const tree of order) {
       const r = results[tree.label];
       if (r instanceof Error) continue;
       const day = days[tree.label];
@@ -482,10 +495,13 @@ async function storage(trees: readonly Tree[], hours: PerTree<HourResult>): Prom
     if (h) perTree.set(tree.label, await tableBytes(h.lake));
   }
   const names = [...new Set([...perTree.values()].flatMap((m) => [...m.keys()]))].sort();
-  const rows = names.map((n) => [n, ...trees.flatMap((t) => {
-    const b = perTree.get(t.label)?.get(n);
-    return b === undefined ? ['-', '-'] : [mb(b), (b / raw).toFixed(3)];
-  })]);
+  const rows = names.map((n) => [
+    n,
+    ...trees.flatMap((t) => {
+      const b = perTree.get(t.label)?.get(n);
+      return b === undefined ? ['-', '-'] : [mb(b), (b / raw).toFixed(3)];
+    }),
+  ]);
   console.log(`\n  Parquet bytes per table after the hour (raw gzip source: ${mb(raw)}):`);
   console.log(table(['table', ...trees.flatMap((t) => [t.label, 'x raw'])], rows));
   const silver = {} as PerTree<number>;
@@ -507,7 +523,9 @@ async function bytesRead(con: DuckDBConnection, lake: string, t: TableDef, sql: 
   if (files.length === 0) return { tableBytes: 0, columnBytes: 0 };
   const list = files.map((f) => `'${f.file.replace(/'/g, "''")}'`).join(', ');
   const inList = used.length ? used.map((c) => `'${c}'`).join(', ') : "''";
-  const r = await con.runAndReadAll(`SELECT coalesce(sum(total_compressed_size), 0)::BIGINT AS b FROM parquet_metadata([${list}]) WHERE path_in_schema IN (${inList})`);
+  const r = await con.runAndReadAll(
+    `SELECT coalesce(sum(total_compressed_size), 0)::BIGINT AS b FROM parquet_metadata([${list}]) WHERE path_in_schema IN (${inList})`,
+  );
   return { tableBytes: sum(files.map((f) => f.bytes)), columnBytes: Number(r.getRows()[0][0]) };
 }
 
@@ -563,7 +581,7 @@ const SILVER_ANSWERS: Record<number, string> = {
 
 /** The candidate's lake read with this repository's lake views and queries (the candidate's own code). */
 async function queryBytes(lake: string): Promise<void> {
-  console.log('\n  Bytes each deliverable query reads from the candidate\'s hour lake: gold vs the same answer from silver');
+  console.log("\n  Bytes each deliverable query reads from the candidate's hour lake: gold vs the same answer from silver");
   const duck = await openDuck();
   try {
     const con = duck.connection;
@@ -650,7 +668,11 @@ function growth<T>(v: T | Error, pick: (t: T) => [Figures, Figures], of: keyof F
 function slowestSteps(h: HourResult): string {
   const perStep = new Map<string, number>();
   for (const b of h.batches) for (const [step, s] of Object.entries(b.stepSeconds)) perStep.set(step, (perStep.get(step) ?? 0) + s);
-  return [...perStep.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([step, s]) => `${step} ${s.toFixed(1)} s`).join(', ');
+  return [...perStep.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([step, s]) => `${step} ${s.toFixed(1)} s`)
+    .join(', ');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,14 +688,21 @@ async function main() {
   const needDay = has('1') || has('3') || has('5');
   const cpus = os.cpus();
   const dayFiles = Math.floor((24 * 60) / cfg.dayIntervalMinutes);
-  console.log('bench:etl: per-batch cost, baseline (today\'s design) vs candidate (the working tree), measured in the same run');
-  console.log(`  machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`);
-  console.log(`  sections: ${[...cfg.sections].join(', ')}; repeats ${cfg.repeats} (Spark ${cfg.sparkRepeats}); seed ${cfg.seed}; load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log("bench:etl: per-batch cost, baseline (today's design) vs candidate (the working tree), measured in the same run");
+  console.log(
+    `  machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.platform()} ${os.release()}, node ${process.version}`,
+  );
+  console.log(
+    `  sections: ${[...cfg.sections].join(', ')}; repeats ${cfg.repeats} (Spark ${cfg.sparkRepeats}); seed ${cfg.seed}; load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(
     `  volumes: hour ${cfg.files} files x ${int(cfg.eventsPerFile)} lines (starter: ${int(STARTER_EVENTS_PER_FILE)}); day ${dayFiles} files x ${int(cfg.dayEventsPerFile)} lines ` +
       `(one every ${cfg.dayIntervalMinutes} min); Spark cost file ${int(cfg.sparkEventsPerFile)} lines; duplicate rate ${DUPLICATE_RATE}, malformed rate ${MALFORMED_RATE}`,
   );
-  console.log('  wall = seconds of the engine call in the child process (start-up excluded); peak memory = the child\'s maxRSS on DuckDB,');
+  console.log("  wall = seconds of the engine call in the child process (start-up excluded); peak memory = the child's maxRSS on DuckDB,");
   console.log('  the sampled peak RSS of the whole process tree (Node + Python + JVM, every 100 ms) on Spark');
   console.log(`  work folder: ${root}${cfg.keep ? ' (kept)' : ' (removed at the end; BENCH_KEEP=1 keeps it)'}`);
   const total = performance.now();
@@ -682,24 +711,32 @@ async function main() {
     for (const t of trees) console.log(`  ${t.label}: ${t.description}`);
 
     const gen = path.join(root, 'generated');
-    const hourFiles = needHour || has('5') ? await generate(path.join(gen, 'hour'), needHour ? cfg.files : 1, cfg.eventsPerFile, HOUR_START, INTERVAL_MINUTES, cfg.seed) : [];
+    const hourFiles =
+      needHour || has('5') ? await generate(path.join(gen, 'hour'), needHour ? cfg.files : 1, cfg.eventsPerFile, HOUR_START, INTERVAL_MINUTES, cfg.seed) : [];
     const day = needDay ? await generate(path.join(gen, 'day'), dayFiles, cfg.dayEventsPerFile, DAY_START, cfg.dayIntervalMinutes, cfg.seed + 1) : [];
     // The starter-volume file in the day's last slot (30 s after the small one, same 5-minute folder).
-    const bigLast = has('1') ? (await generate(path.join(gen, 'day-last'), 1, cfg.eventsPerFile, new Date(day[day.length - 1].eventTime.getTime() + 30_000), INTERVAL_MINUTES, cfg.seed + 2))[0] : undefined;
+    const bigLast = has('1')
+      ? (
+          await generate(
+            path.join(gen, 'day-last'),
+            1,
+            cfg.eventsPerFile,
+            new Date(day[day.length - 1].eventTime.getTime() + 30_000),
+            INTERVAL_MINUTES,
+            cfg.seed + 2,
+          )
+        )[0]
+      : undefined;
     const sparkFile =
       has('5') && cfg.sparkEventsPerFile !== cfg.eventsPerFile
         ? (await generate(path.join(gen, 'spark'), 1, cfg.sparkEventsPerFile, HOUR_START, INTERVAL_MINUTES, cfg.seed))[0]
         : hourFiles[0];
 
+    // Each section's figures are printed as soon as they are measured (a long run that is
+    // stopped early still shows what it measured).
     const hours = needHour ? await runHour(trees, hourFiles) : undefined;
-    const days = needDay ? await runDay(trees, day, bigLast) : undefined;
-    const spark = has('5') && days ? await runSpark(trees, days, day, sparkFile) : undefined;
-
-    if (has('1')) {
-      printRows(
-        `== 1. One ${int(cfg.eventsPerFile)}-line file into the lake, DuckDB (median of ${cfg.repeats}); (c): the day's other ${dayFiles - 1} files are ${int(cfg.dayEventsPerFile)}-line files, one every ${cfg.dayIntervalMinutes} min ==`,
-        singleFileRows(hours, days),
-      );
+    if (has('1') && hours) {
+      printRows(`== 1 (a, b). One ${int(cfg.eventsPerFile)}-line file into the lake, DuckDB (median of ${cfg.repeats}) ==`, singleFileRows(hours, undefined));
     }
     if (has('2') && hours) {
       const b = hourRate(hours.baseline);
@@ -709,25 +746,23 @@ async function main() {
       ]);
       for (const t of trees) {
         const h = ok(hours[t.label]);
-        if (h) console.log(`  ${t.label} batches (s): ${h.batches.map((x) => x.seconds.toFixed(1)).join(', ')}\n  ${t.label} slowest steps: ${slowestSteps(h)}`);
+        if (h)
+          console.log(`  ${t.label} batches (s): ${h.batches.map((x) => x.seconds.toFixed(1)).join(', ')}\n  ${t.label} slowest steps: ${slowestSteps(h)}`);
       }
-    }
-    if (has('3') && days) {
-      const rows: Row[] = [];
-      const w = (l: Tree['label']) => growth(days[l], (d) => [d.first, d.last], 'seconds');
-      const m = (l: Tree['label']) => growth(days[l], (d) => [d.first, d.last], 'peaks');
-      rows.push(['wall: last batch / first batch', w('baseline'), w('candidate'), `<= ${TARGET.growth}`, (n) => n.toFixed(2), met(num(w('candidate')), TARGET.growth)]);
-      rows.push(['peak memory: last / first', m('baseline'), m('candidate'), '', (n) => n.toFixed(2), '']);
-      for (const [name, of] of [['first batch of the day: wall', 'first'], ['last batch of the day: wall', 'last']] as const) {
-        rows.push([name, medianOf(days.baseline, (d) => d[of].seconds), medianOf(days.candidate, (d) => d[of].seconds), '', secs, '']);
-      }
-      rows.push(['all batches of the day: engine seconds', medianOf(days.baseline, (d) => [d.buildSeconds]), medianOf(days.candidate, (d) => [d.buildSeconds]), '', (n) => `${n.toFixed(0)} s`, '']);
-      printRows(`== 3. Growth through a UTC day, DuckDB: ${dayFiles} files x ${int(cfg.dayEventsPerFile)} lines (one every ${cfg.dayIntervalMinutes} min), one batch per file (median of ${cfg.repeats}) ==`, rows);
     }
     if (has('4') && hours) {
       console.log(`\n== 4. Storage after the hour (${cfg.files} files x ${int(cfg.eventsPerFile)} lines) ==`);
       const silver = await storage(trees, hours);
-      printRows('  silver vs raw', [['silver Parquet bytes / raw gzip bytes', silver.baseline, silver.candidate, `<= ${TARGET.silverOverRaw.toFixed(2)}`, (n) => n.toFixed(2), met(num(silver.candidate), TARGET.silverOverRaw)]]);
+      printRows('  silver vs raw', [
+        [
+          'silver Parquet bytes / raw gzip bytes',
+          silver.baseline,
+          silver.candidate,
+          `<= ${TARGET.silverOverRaw.toFixed(2)}`,
+          (n) => n.toFixed(2),
+          met(num(silver.candidate), TARGET.silverOverRaw),
+        ],
+      ]);
       const c = ok(hours.candidate);
       if (c) {
         try {
@@ -737,14 +772,71 @@ async function main() {
         }
       }
     }
+
+    const days = needDay ? await runDay(trees, day, bigLast) : undefined;
+    if (has('1') && days) {
+      printRows(
+        `== 1 (c). One ${int(cfg.eventsPerFile)}-line file as the last of a day, DuckDB (median of ${cfg.repeats}); the day's other ${dayFiles - 1} files are ${int(cfg.dayEventsPerFile)}-line files, one every ${cfg.dayIntervalMinutes} min ==`,
+        singleFileRows(undefined, days),
+      );
+    }
+    if (has('3') && days) {
+      const rows: Row[] = [];
+      const w = (l: Tree['label']) => growth(days[l], (d) => [d.first, d.last], 'seconds');
+      const m = (l: Tree['label']) => growth(days[l], (d) => [d.first, d.last], 'peaks');
+      rows.push([
+        'wall: last batch / first batch',
+        w('baseline'),
+        w('candidate'),
+        `<= ${TARGET.growth}`,
+        (n) => n.toFixed(2),
+        met(num(w('candidate')), TARGET.growth),
+      ]);
+      rows.push(['peak memory: last / first', m('baseline'), m('candidate'), '', (n) => n.toFixed(2), '']);
+      for (const [name, of] of [
+        ['first batch of the day: wall', 'first'],
+        ['last batch of the day: wall', 'last'],
+      ] as const) {
+        rows.push([name, medianOf(days.baseline, (d) => d[of].seconds), medianOf(days.candidate, (d) => d[of].seconds), '', secs, '']);
+      }
+      rows.push([
+        'all batches of the day: engine seconds',
+        medianOf(days.baseline, (d) => [d.buildSeconds]),
+        medianOf(days.candidate, (d) => [d.buildSeconds]),
+        '',
+        (n) => `${n.toFixed(0)} s`,
+        '',
+      ]);
+      printRows(
+        `== 3. Growth through a UTC day, DuckDB: ${dayFiles} files x ${int(cfg.dayEventsPerFile)} lines (one every ${cfg.dayIntervalMinutes} min), one batch per file (median of ${cfg.repeats}) ==`,
+        rows,
+      );
+    }
+
+    const spark = has('5') && days ? await runSpark(trees, days, day, sparkFile) : undefined;
     if (spark) {
       const rows: Row[] = [];
       const w = (l: Tree['label']) => growth(spark[l], (s) => [s.first, s.last], 'seconds');
-      rows.push(['wall: last batch of the day / first batch', w('baseline'), w('candidate'), `<= ${TARGET.growth}`, (n) => n.toFixed(2), met(num(w('candidate')), TARGET.growth)]);
-      for (const [name, of] of [['first batch of the day: wall', 'first'], ['last batch of the day: wall', 'last'], [`one ${int(cfg.sparkEventsPerFile)}-line file (first of a day): wall`, 'big']] as const) {
+      rows.push([
+        'wall: last batch of the day / first batch',
+        w('baseline'),
+        w('candidate'),
+        `<= ${TARGET.growth}`,
+        (n) => n.toFixed(2),
+        met(num(w('candidate')), TARGET.growth),
+      ]);
+      for (const [name, of] of [
+        ['first batch of the day: wall', 'first'],
+        ['last batch of the day: wall', 'last'],
+        [`one ${int(cfg.sparkEventsPerFile)}-line file (first of a day): wall`, 'big'],
+      ] as const) {
         rows.push([name, medianOf(spark.baseline, (s) => s[of].seconds), medianOf(spark.candidate, (s) => s[of].seconds), '', secs, '']);
       }
-      for (const [name, of] of [['first batch of the day: peak memory', 'first'], ['last batch of the day: peak memory', 'last'], [`one ${int(cfg.sparkEventsPerFile)}-line file: peak memory`, 'big']] as const) {
+      for (const [name, of] of [
+        ['first batch of the day: peak memory', 'first'],
+        ['last batch of the day: peak memory', 'last'],
+        [`one ${int(cfg.sparkEventsPerFile)}-line file: peak memory`, 'big'],
+      ] as const) {
         rows.push([name, medianOf(spark.baseline, (s) => s[of].peaks), medianOf(spark.candidate, (s) => s[of].peaks), '', gb, '']);
       }
       printRows(
@@ -755,7 +847,12 @@ async function main() {
         const b = ok(spark[t.label])?.bigBatch;
         if (b) {
           const steps = Object.entries(b.stepSeconds).sort((x, y) => y[1] - x[1]);
-          console.log(`  ${t.label}, ${int(cfg.sparkEventsPerFile)}-line file: ${secs(b.seconds)} in the engine call, ${secs(sum(steps.map((s) => s[1])))} in pipeline steps; slowest: ${steps.slice(0, 5).map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')}`);
+          console.log(
+            `  ${t.label}, ${int(cfg.sparkEventsPerFile)}-line file: ${secs(b.seconds)} in the engine call, ${secs(sum(steps.map((s) => s[1])))} in pipeline steps; slowest: ${steps
+              .slice(0, 5)
+              .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
+              .join(', ')}`,
+          );
         }
       }
     }

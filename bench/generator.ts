@@ -54,7 +54,15 @@ async function child(): Promise<void> {
     gzipLevel: level,
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m: Measurement = { name: `ours, streaming (gzip ${level})`, events, seconds, rawBytes: files[0].rawBytes, gzipBytes: files[0].gzipBytes, startRssKB, maxRssKB: process.resourceUsage().maxRSS };
+  const m: Measurement = {
+    name: `ours, streaming (gzip ${level})`,
+    events,
+    seconds,
+    rawBytes: files[0].rawBytes,
+    gzipBytes: files[0].gzipBytes,
+    startRssKB,
+    maxRssKB: process.resourceUsage().maxRSS,
+  };
   console.log(JSON.stringify(m));
 }
 
@@ -65,7 +73,6 @@ async function child(): Promise<void> {
 async function lambdaChild(): Promise<void> {
   const events = flag('events', 750_000);
   const { generateToS3, readConfig } = require('../generator/lambda') as typeof import('../generator/lambda');
-  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
   let uploaded = 0;
   const fakeS3 = {
     async send(command: { constructor: { name: string }; input: { Body?: Buffer } }) {
@@ -76,7 +83,7 @@ async function lambdaChild(): Promise<void> {
       }
       return {};
     },
-  } as unknown as InstanceType<typeof S3Client>;
+  } as unknown as import('@aws-sdk/client-s3').S3Client;
   const config = readConfig({ SOURCE_BUCKET: 'bench', MIN_EVENTS: String(events), MAX_EVENTS: String(events), SEED: '1' });
   const startRssKB = process.resourceUsage().maxRSS;
   const cpu0 = process.cpuUsage();
@@ -85,7 +92,14 @@ async function lambdaChild(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   console.log(
-    JSON.stringify({ events: result.event_count, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, gzipBytes: uploaded, startRssKB, maxRssKB: process.resourceUsage().maxRSS }),
+    JSON.stringify({
+      events: result.event_count,
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      gzipBytes: uploaded,
+      startRssKB,
+      maxRssKB: process.resourceUsage().maxRSS,
+    }),
   );
 }
 
@@ -103,9 +117,28 @@ function parent(): void {
   const level = flag('level', 6);
   const work = mkdtempSync(path.join(tmpdir(), 'bench-generator-'));
   const contenders = [
-    { key: 'ours', run: (i: number) => measure(path.join(__dirname, 'generator.ts'), ['--child', '--events', String(events), '--level', String(level), '--out', path.join(work, `ours-${i}`)]) },
-    { key: 'starter', run: (i: number) => measure(path.join(__dirname, 'starter-baseline.ts'), ['--events', String(events), '--level', '9', '--out', path.join(work, `starter-${i}.jsonl.gz`)]) },
-    { key: 'starterSameLevel', run: (i: number) => measure(path.join(__dirname, 'starter-baseline.ts'), ['--events', String(events), '--level', String(level), '--out', path.join(work, `starter-l${level}-${i}.jsonl.gz`)]) },
+    {
+      key: 'ours',
+      run: (i: number) =>
+        measure(path.join(__dirname, 'generator.ts'), ['--child', '--events', String(events), '--level', String(level), '--out', path.join(work, `ours-${i}`)]),
+    },
+    {
+      key: 'starter',
+      run: (i: number) =>
+        measure(path.join(__dirname, 'starter-baseline.ts'), ['--events', String(events), '--level', '9', '--out', path.join(work, `starter-${i}.jsonl.gz`)]),
+    },
+    {
+      key: 'starterSameLevel',
+      run: (i: number) =>
+        measure(path.join(__dirname, 'starter-baseline.ts'), [
+          '--events',
+          String(events),
+          '--level',
+          String(level),
+          '--out',
+          path.join(work, `starter-l${level}-${i}.jsonl.gz`),
+        ]),
+    },
   ];
   const results: Record<string, Measurement[]> = {};
   try {
@@ -140,15 +173,43 @@ function parent(): void {
   const lines = [
     `Generator benchmark: ${events.toLocaleString('en-US')} events, ${runs} run(s) each (median), Node ${process.version}, ${require('node:os').cpus().length} CPU(s)`,
     '',
-    row('', cols.map((c) => c.name)),
-    row('events/s', cols.map((c) => Math.round(c.eventsPerSecond).toLocaleString('en-US'))),
-    row('seconds', cols.map((c) => c.seconds.toFixed(2))),
-    row('raw MB', cols.map((c) => c.rawMB.toFixed(1))),
-    row('gzip MB', cols.map((c) => c.gzipMB.toFixed(1))),
-    row('peak RSS MiB', cols.map((c) => c.peakRssMiB.toFixed(0))),
-    row('  of which at start', cols.map((c) => c.startRssMiB.toFixed(0))),
+    row(
+      '',
+      cols.map((c) => c.name),
+    ),
+    row(
+      'events/s',
+      cols.map((c) => Math.round(c.eventsPerSecond).toLocaleString('en-US')),
+    ),
+    row(
+      'seconds',
+      cols.map((c) => c.seconds.toFixed(2)),
+    ),
+    row(
+      'raw MB',
+      cols.map((c) => c.rawMB.toFixed(1)),
+    ),
+    row(
+      'gzip MB',
+      cols.map((c) => c.gzipMB.toFixed(1)),
+    ),
+    row(
+      'peak RSS MiB',
+      cols.map((c) => c.peakRssMiB.toFixed(0)),
+    ),
+    row(
+      '  of which at start',
+      cols.map((c) => c.startRssMiB.toFixed(0)),
+    ),
     '',
-    ...cols.filter((c) => c.phases).map((c) => `phases of ${c.name}: ${Object.entries(c.phases ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`),
+    ...cols
+      .filter((c) => c.phases)
+      .map(
+        (c) =>
+          `phases of ${c.name}: ${Object.entries(c.phases ?? {})
+            .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+            .join(', ')}`,
+      ),
     '',
   ];
   const ours = summary.ours;
@@ -179,7 +240,10 @@ function lambdaSizing(): void {
     for (let i = 0; i < runs; i++) {
       const args = ['-r', 'tsx/cjs', path.join(__dirname, 'generator.ts'), '--lambda-child', '--events', String(events)];
       const r = hasTaskset
-        ? spawnSync('taskset', ['-c', Array.from({ length: cores }, (_, c) => c).join(','), process.execPath, ...args], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
+        ? spawnSync('taskset', ['-c', Array.from({ length: cores }, (_, c) => c).join(','), process.execPath, ...args], {
+            cwd: path.join(__dirname, '..'),
+            encoding: 'utf8',
+          })
         : spawnSync(process.execPath, args, { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`lambda child failed: ${r.stderr}`);
       ms.push(JSON.parse(r.stdout.trim().split('\n').pop() ?? ''));
