@@ -213,7 +213,7 @@ export function readBounds(opts: RunOptions): ReadBounds {
 }
 
 function assertSourceReadable(source: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = fs.statSync(source).isDirectory();
     fs.accessSync(source, fs.constants.R_OK | fs.constants.X_OK);

@@ -33,7 +33,7 @@ export async function runDeliverableQueries(lake: string, queries: DeliverableQu
       try {
         results.push({ id: q.id, name: q.name, question: q.question, ...(await readAll(connection, q.sql)) });
       } catch (err) {
-        throw new Error(`query ${q.id} (${q.name}) failed: ${oneLine(err)}`);
+        throw new Error(`query ${q.id} (${q.name}) failed: ${oneLine(err)}`, { cause: err });
       }
     }
     return results;
