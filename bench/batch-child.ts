@@ -12,6 +12,8 @@ export type Engine = 'duckdb' | 'spark';
 
 /** Marks the child's result lines on stdout (engines may print other lines). */
 export const RESULT_PREFIX = 'BENCH-RESULT ';
+/** Printed by the child right before each engine call. */
+export const BEGIN_LINE = 'BENCH-BEGIN';
 
 export interface BatchPlan {
   readonly batches: ReadonlyArray<{ readonly arrive: ReadonlyArray<{ readonly from: string; readonly key: string }>; readonly now: string }>;
@@ -23,6 +25,8 @@ export interface BatchResult {
   readonly seconds: number;
   /** Peak resident memory of the child process itself since it started, in bytes. */
   readonly maxRssBytes: number;
+  /** User + system CPU seconds of the child process itself during the engine call. */
+  readonly cpuSeconds: number;
   readonly batchFiles: number;
   readonly linesRead: number;
   readonly silverRowsAdded: number;
@@ -38,6 +42,12 @@ export interface MeasuredBatch extends BatchResult {
    * a peak shorter than the sampling interval can be missed).
    */
   readonly peakRssBytes: number;
+  /**
+   * CPU seconds (user + system) of the child and its descendants during the engine call: the
+   * compute the batch took, which, unlike its wall time, hardly changes when other processes
+   * share the cores. Descendants' seconds are sampled, so up to SAMPLE_MS of each can be missed.
+   */
+  readonly treeCpuSeconds: number;
 }
 
 export interface ChildRun {
@@ -70,15 +80,33 @@ function pageSize(): number {
   return pageBytes;
 }
 
-/** Resident bytes of a process and all its descendants, from /proc/<pid>/stat (0 when /proc is absent). */
-export function processTreeRss(rootPid: number): number {
+let ticksPerSecond: number | undefined;
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** A process and its descendants: their summed resident bytes and each one's CPU seconds so far. */
+export interface TreeSample {
+  readonly rssBytes: number;
+  readonly cpuSeconds: Map<number, number>;
+}
+
+/** Samples a process tree from /proc/<pid>/stat (empty when /proc is absent). */
+export function sampleProcessTree(rootPid: number): TreeSample {
   const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
+  const stats = new Map<number, { rss: number; cpu: number }>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return 0;
+    return { rssBytes: 0, cpuSeconds: new Map() };
   }
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
@@ -88,21 +116,27 @@ export function processTreeRss(rootPid: number): number {
     } catch {
       continue; // the process ended meanwhile
     }
-    // Fields after the command name (which may hold spaces and parentheses): state ppid ... rss is field 24.
+    // The fields after the command name (which may hold spaces and parentheses), from field 3
+    // (state): ppid is field 4, utime 14, stime 15 (clock ticks), rss 24 (pages).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(name);
     const ppid = Number(fields[1]);
-    rss.set(pid, Number(fields[21]) * pageSize());
+    stats.set(pid, { rss: Number(fields[21]) * pageSize(), cpu: (Number(fields[11]) + Number(fields[12])) / clockTicks() });
     children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
-  let total = 0;
+  let rssBytes = 0;
+  const cpuSeconds = new Map<number, number>();
   const todo = [rootPid];
   while (todo.length > 0) {
     const pid = todo.pop() as number;
-    total += rss.get(pid) ?? 0;
+    const st = stats.get(pid);
+    if (st) {
+      rssBytes += st.rss;
+      cpuSeconds.set(pid, st.cpu);
+    }
     todo.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return { rssBytes, cpuSeconds };
 }
 
 /**
@@ -118,9 +152,16 @@ export async function runInChild(run: ChildRun): Promise<MeasuredBatch[]> {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const results: MeasuredBatch[] = [];
     let treePeak = 0;
-    const timer = setInterval(() => {
-      if (child.pid !== undefined) treePeak = Math.max(treePeak, processTreeRss(child.pid));
-    }, SAMPLE_MS);
+    // CPU seconds per descendant process: at the batch's start, and the latest sample.
+    let cpuAtBegin = new Map<number, number>();
+    const cpuLatest = new Map<number, number>();
+    const sample = () => {
+      if (child.pid === undefined) return;
+      const t = sampleProcessTree(child.pid);
+      treePeak = Math.max(treePeak, t.rssBytes);
+      for (const [pid, cpu] of t.cpuSeconds) if (pid !== child.pid) cpuLatest.set(pid, cpu);
+    };
+    const timer = setInterval(sample, SAMPLE_MS);
     let pending = '';
     let errTail = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -128,9 +169,22 @@ export async function runInChild(run: ChildRun): Promise<MeasuredBatch[]> {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
+        if (line === BEGIN_LINE) {
+          sample();
+          cpuAtBegin = new Map(cpuLatest);
+          treePeak = 0;
+          continue;
+        }
         if (!line.startsWith(RESULT_PREFIX)) continue;
+        sample();
         const r = JSON.parse(line.slice(RESULT_PREFIX.length)) as BatchResult;
-        const measured = { ...r, treePeakRssBytes: treePeak, peakRssBytes: run.engine === 'spark' ? treePeak : r.maxRssBytes };
+        const descendantsCpu = [...cpuLatest].reduce((total, [pid, cpu]) => total + cpu - (cpuAtBegin.get(pid) ?? 0), 0);
+        const measured = {
+          ...r,
+          treePeakRssBytes: treePeak,
+          peakRssBytes: run.engine === 'spark' ? treePeak : r.maxRssBytes,
+          treeCpuSeconds: r.cpuSeconds + descendantsCpu,
+        };
         treePeak = 0;
         results.push(measured);
         run.onBatch?.(measured);

@@ -17,7 +17,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { BatchPlan, BatchResult, Engine, RESULT_PREFIX } from './batch-child';
+import { BatchPlan, BatchResult, BEGIN_LINE, Engine, RESULT_PREFIX } from './batch-child';
 
 interface Summary {
   batchFiles: number;
@@ -70,12 +70,17 @@ async function main(): Promise<void> {
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.copyFile(f.from, target);
     }
+    console.log(BEGIN_LINE);
+    const before = process.resourceUsage();
     const t = performance.now();
     const summary = await run({ source: args.source, lake: args.lake, now: new Date(batch.now) });
+    const seconds = (performance.now() - t) / 1000;
+    const after = process.resourceUsage();
     const result: BatchResult = {
       batch: i,
-      seconds: (performance.now() - t) / 1000,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      seconds,
+      maxRssBytes: after.maxRSS * 1024,
+      cpuSeconds: (after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1e6,
       batchFiles: summary.batchFiles,
       linesRead: summary.linesRead,
       silverRowsAdded: summary.silverRowsAdded,
