@@ -7,7 +7,7 @@
  *   (b) no new file             -> empty batch, no lake object rewritten
  *   (c) a corrupt gzip + a file -> the corrupt one is one quarantine entry, the run succeeds
  *   (d) a new file, the run killed inside its first write of a table file, then rerun
- *       -> nothing lost, nothing counted twice
+ *       -> the rerun rolls the dead run's journal back first; nothing lost, nothing counted twice
  * and at the end every table equals, row by row with its Parquet types, the lake the DuckDB
  * engine builds from the same files in the same batches (ingested_at aside: batch times differ).
  */
@@ -313,6 +313,14 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
     expectSucceeded('d-rerun');
     expect(runLog('d-rerun'), 'run log line').to.include({ mode: 'bookmark', files_read: 1 });
     expect(committed('d-rerun')).to.deep.equal({ run: 4, objects: uris('a', 'c', 'd') });
+  });
+
+  it('(d) the rerun first rolled back the write the killed run had begun, and no journal is left', async () => {
+    const repaired = runs['d-rerun'].log.filter((l) => l.event === 'interrupted_write_repaired').map((l) => [l.table, l.action]);
+    // the first write of the manifest (bronze.events) was the one held, and the only one begun
+    expect(repaired).to.deep.equal([['bronze.events', 'rolled_back']]);
+    const left = [...(await lakeObjects()).keys()].filter((k) => k.startsWith('_state/journal/'));
+    expect(left, 'journal objects left in the lake').to.deep.equal([]);
   });
 
   it('after every run (the killed one included): every table equals the DuckDB lake of the same batches, nothing lost or counted twice', async () => {
