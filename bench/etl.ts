@@ -378,12 +378,14 @@ async function runDay(trees: readonly Tree[], files: readonly Generated[], bigLa
     const between = files.slice(1, -1).map((f) => batchOf([f]));
     const middle = between.length > 0 ? await runBatches(tree, 'duckdb', r.source, lake, between) : [];
     r.buildSeconds = first.seconds + sum(middle.map((b) => b.seconds));
-    console.log(
-      `    ${tree.label.padEnd(9)} files 2-${files.length - 1}: ${((performance.now() - t) / 1000).toFixed(1)} s (batches ${secs(middle[0]?.seconds ?? 0)} ... ${secs(middle[middle.length - 1]?.seconds ?? 0)})`,
-    );
+    if (middle.length > 0)
+      console.log(
+        `    ${tree.label.padEnd(9)} files 2-${files.length - 1}: ${((performance.now() - t) / 1000).toFixed(1)} s (batches ${secs(middle[0]?.seconds ?? 0)} ... ${secs(middle[middle.length - 1]?.seconds ?? 0)})`,
+      );
     await restore(lake, r.lakeBeforeLast);
     const last = await oneBatch(tree, 'duckdb', r.source, lake, batchOf([lastFile]));
     add(r.last, last);
+    r.buildSeconds += last.seconds;
     describeBatch(tree.label, 'last file of the day', last);
     await fs.rm(lake, { recursive: true, force: true });
     return r;
