@@ -121,7 +121,8 @@ export function trinoTypeOfDuckDb(duckType: string): string | undefined {
 export function trinoType(hiveType: string): string {
   // Hive types of the catalog are the schema's logical types (glueType is their own spelling).
   const trino = trinoTypeOfDuckDb(duckDbType(hiveType as LogicalType));
-  if (trino === undefined) throw new Error(`no Trino type for Hive type '${hiveType}': expected string, int, bigint, double, boolean, date, timestamp or decimal(p,s)`);
+  if (trino === undefined)
+    throw new Error(`no Trino type for Hive type '${hiveType}': expected string, int, bigint, double, boolean, date, timestamp or decimal(p,s)`);
   return trino;
 }
 

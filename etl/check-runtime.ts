@@ -63,7 +63,11 @@ export function evaluateCheckRow(
   const observed = row.observed === null || row.observed === undefined ? null : String(row.observed);
   const base = { id: check.id, kind: check.kind, failures, rowsChecked, observed };
   if (failures === null || rowsChecked === null) {
-    return { ...base, status: 'error', message: `check ${check.id} returned no numeric failures/rows_checked (got ${String(row.failures)}, ${String(row.rows_checked)})` };
+    return {
+      ...base,
+      status: 'error',
+      message: `check ${check.id} returned no numeric failures/rows_checked (got ${String(row.failures)}, ${String(row.rows_checked)})`,
+    };
   }
   if (check.kind !== 'structural' && rowsChecked === 0) return { ...base, status: 'no-data' };
   if (check.kind === 'observation') return { ...base, status: 'observed' };
@@ -122,7 +126,11 @@ export function windowPredicates(window: CheckWindow): Record<string, string> {
   if (first > last) throw new Error(`check window: first day ${window.firstDay} is after last day ${window.lastDay}`);
   const days: string[] = [];
   for (let d = first; d <= last; d++) days.push(isoDay(d));
-  const distinct = (part: (iso: string) => string) => [...new Set(days.map(part))].sort().map((v) => `'${v}'`).join(', ');
+  const distinct = (part: (iso: string) => string) =>
+    [...new Set(days.map(part))]
+      .sort()
+      .map((v) => `'${v}'`)
+      .join(', ');
   const key = (iso: string) => `'${iso.replace(/-/g, '')}'`;
   const dateRange = (from: number, to: number) => `event_date BETWEEN DATE '${isoDay(from)}' AND DATE '${isoDay(to)}'`;
   const pathDay = (column: string) =>
@@ -156,7 +164,8 @@ export function renderCheckWindow(sql: string, window: CheckWindow): string {
   const predicates = windowPredicates(window);
   return sql.replace(new RegExp(WINDOW_PLACEHOLDER.source, 'g'), (_, name: string) => {
     const text = predicates[name];
-    if (text === undefined) throw new Error(`check SQL refers to unknown window placeholder {{window.${name}}}: expected one of ${Object.keys(predicates).join(', ')}`);
+    if (text === undefined)
+      throw new Error(`check SQL refers to unknown window placeholder {{window.${name}}}: expected one of ${Object.keys(predicates).join(', ')}`);
     return text;
   });
 }

@@ -71,7 +71,11 @@ function parseCheckText(id: string, text: string, file: string): CheckFile {
   const headerEnd = lines.findIndex((l) => !l.startsWith('--') || /^-- @/.test(l));
   const header = lines.slice(0, headerEnd === -1 ? lines.length : headerEnd);
   const body = lines.slice(header.length);
-  const value = (key: string) => header.find((l) => new RegExp(`^--\\s*${key}:`).test(l))?.replace(new RegExp(`^--\\s*${key}:\\s*`), '').trim();
+  const value = (key: string) =>
+    header
+      .find((l) => new RegExp(`^--\\s*${key}:`).test(l))
+      ?.replace(new RegExp(`^--\\s*${key}:\\s*`), '')
+      .trim();
   const kind = value('kind');
   if (!CHECK_KINDS.includes(kind as CheckKind)) {
     const got = header.find((l) => /^--\s*kind:/.test(l));
@@ -108,7 +112,8 @@ function parseCheckText(id: string, text: string, file: string): CheckFile {
   }
   const template = value('template');
   if (template === undefined && sql === '') throw new Error(`check file ${file}: expected one SQL statement after the header`);
-  if (template !== undefined && Object.keys(sections).length === 0) throw new Error(`check file ${file}: expected '-- @<name>' sections for template ${template}`);
+  if (template !== undefined && Object.keys(sections).length === 0)
+    throw new Error(`check file ${file}: expected '-- @<name>' sections for template ${template}`);
   return { id, kind: kind as CheckKind, description, sql, sections, ...(template === undefined ? {} : { template }) };
 }
 
@@ -122,7 +127,11 @@ function fill(text: string, params: Readonly<Record<string, string>>, what: stri
 }
 
 /** A check from a template and its parameters (sections of a check file, or a table or query). */
-function instantiate(template: CheckDefinition, check: Pick<CheckDefinition, 'id' | 'kind' | 'description'>, params: Readonly<Record<string, string>>): CheckDefinition {
+function instantiate(
+  template: CheckDefinition,
+  check: Pick<CheckDefinition, 'id' | 'kind' | 'description'>,
+  params: Readonly<Record<string, string>>,
+): CheckDefinition {
   const what = `check ${check.id}`;
   return { id: check.id, kind: check.kind, description: fill(check.description, params, what), sql: fill(template.sql, params, what) };
 }

@@ -7,15 +7,7 @@
  */
 
 /** Logical column types, written in Spark/Hive spelling (also what Glue's catalog stores). */
-export type LogicalType =
-  | 'string'
-  | 'int'
-  | 'bigint'
-  | 'double'
-  | 'boolean'
-  | 'date'
-  | 'timestamp'
-  | `decimal(${number},${number})`;
+export type LogicalType = 'string' | 'int' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | `decimal(${number},${number})`;
 
 export interface ColumnDef {
   readonly name: string;
@@ -159,7 +151,11 @@ export const rawEvents: TableDef = {
     ...pathPartitions('the time the file was written'),
     // Not a catalog partition: projected with the four keys above, minute would make a query
     // without a filter enumerate over a million partitions (12 x 31 x 24 x 60 per year).
-    { ...col('minute', 'string', false, 'Minute (00-59) the file was written.'), format: { kind: 'padded', digits: 2, min: 0, max: 59 }, catalogPartition: false },
+    {
+      ...col('minute', 'string', false, 'Minute (00-59) the file was written.'),
+      format: { kind: 'padded', digits: 2, min: 0, max: 59 },
+      catalogPartition: false,
+    },
   ],
 };
 
@@ -211,7 +207,12 @@ export const silverEvents: TableDef = {
     'Parsed, validated, deduplicated events. Partitioned by EVENT time (UTC), not by the path time, ' +
     'so events near an hour boundary land in their own hour.',
   columns: [
-    col('event_key', 'string', false, 'Deterministic hash of the nine parsed fields (first 128 bits of SHA-256, 32 hex digits); two events are duplicates when their keys are equal.'),
+    col(
+      'event_key',
+      'string',
+      false,
+      'Deterministic hash of the nine parsed fields (first 128 bits of SHA-256, 32 hex digits); two events are duplicates when their keys are equal.',
+    ),
     col('event_ts', 'timestamp', false, 'Event time in UTC (source offsets honoured; no offset means UTC).'),
     col('user_id', 'string', false, 'User id.'),
     col('session_id', 'string', false, 'Session id (independent of the user).'),
@@ -297,11 +298,11 @@ export const goldCategoryDaily = goldTable(
   ],
 );
 
-export const goldUserActivity = goldTable('user_activity', 'Per day: distinct users and sessions (counted over the day\'s hourly distinct ids, never added across batches) and events.', [
-  count('unique_users', 'distinct user_id'),
-  count('unique_sessions', 'distinct session_id'),
-  count('events', 'events'),
-]);
+export const goldUserActivity = goldTable(
+  'user_activity',
+  "Per day: distinct users and sessions (counted over the day's hourly distinct ids, never added across batches) and events.",
+  [count('unique_users', 'distinct user_id'), count('unique_sessions', 'distinct session_id'), count('events', 'events')],
+);
 
 export const GOLD_TABLES: readonly TableDef[] = [goldProductFunnel, goldHourlyRevenue, goldProductViews, goldCategoryDaily, goldUserActivity];
 

@@ -6,7 +6,14 @@
  */
 import { expect } from 'chai';
 import * as zlib from 'zlib';
-import { ADVERSARIAL_INGESTED_AT, ADVERSARIAL_LINES, CorpusLine, MAX_LINE_BYTES, QUARANTINE_REASONS, adversarialSourceFiles } from './fixtures/adversarial-corpus';
+import {
+  ADVERSARIAL_INGESTED_AT,
+  ADVERSARIAL_LINES,
+  CorpusLine,
+  MAX_LINE_BYTES,
+  QUARANTINE_REASONS,
+  adversarialSourceFiles,
+} from './fixtures/adversarial-corpus';
 
 const EVENT_TYPES = ['page_view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search'];
 const TEXT_FIELDS = ['user_id', 'session_id', 'event_type', 'product_id', 'category', 'search_query'] as const;
@@ -318,6 +325,11 @@ describe('adversarial corpus (tests/fixtures/adversarial-corpus.ts)', () => {
     expect(crlf.length, 'a file with CRLF terminators only').to.equal(1);
     expect(contents.filter((c) => c[c.length - 1] !== 0x0a).length, 'a file without a final newline').to.equal(1);
     // a line starting with a BOM first in its file would lose the BOM to the reader
-    for (const c of contents) expect(readLines(c)[0].subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).to.equal(false);
+    for (const c of contents)
+      expect(
+        readLines(c)[0]
+          .subarray(0, 3)
+          .equals(Buffer.from([0xef, 0xbb, 0xbf])),
+      ).to.equal(false);
   });
 });

@@ -49,7 +49,9 @@ describe('validation checks on a local lake', () => {
     await runIncremental({ source: tempDir('emptysrc'), lake });
     const results = await runLocalChecks(lake);
     expect(results.filter((r) => r.kind === 'structural').every((r) => r.status === 'pass')).to.equal(true);
-    expect(results.filter((r) => r.kind !== 'structural').map((r) => `${r.id}:${r.status}`)).to.satisfy((s: string[]) => s.every((x) => x.endsWith(':no-data')));
+    expect(results.filter((r) => r.kind !== 'structural').map((r) => `${r.id}:${r.status}`)).to.satisfy((s: string[]) =>
+      s.every((x) => x.endsWith(':no-data')),
+    );
   });
 
   it('all invariants pass on a freshly built lake, and the observations report their figures', async () => {
@@ -113,7 +115,10 @@ describe('windowed validation checks', () => {
     expect(lakeDays(lake)).to.deep.equal({ firstDay: '2025-11-10', lastDay: '2025-11-19' });
     expect(localCheckWindow(lake)).to.deep.equal({ firstDay: '2025-11-10', lastDay: '2025-11-19' });
     expect(localCheckWindow(lake, { windowDays: 1 })).to.deep.equal({ firstDay: '2025-11-19', lastDay: '2025-11-19' });
-    expect(localCheckWindow(lake, { windowDays: 2, window: { firstDay: '2025-11-18', lastDay: '2025-11-18' } })).to.deep.equal({ firstDay: '2025-11-18', lastDay: '2025-11-18' });
+    expect(localCheckWindow(lake, { windowDays: 2, window: { firstDay: '2025-11-18', lastDay: '2025-11-18' } })).to.deep.equal({
+      firstDay: '2025-11-18',
+      lastDay: '2025-11-18',
+    });
   });
 
   it('events across the window edge, on either side, fail nothing', async () => {
@@ -121,7 +126,10 @@ describe('windowed validation checks', () => {
     for (const options of [{}, { windowDays: 1 }, { window: { firstDay: '2025-11-18', lastDay: '2025-11-18' } }]) {
       const results = await runLocalChecks(lake, undefined, options);
       expect(failedIds(results), JSON.stringify(options)).to.deep.equal([]);
-      expect(results.filter((r) => r.kind === 'data').every((r) => r.status === 'pass'), JSON.stringify(options)).to.equal(true);
+      expect(
+        results.filter((r) => r.kind === 'data').every((r) => r.status === 'pass'),
+        JSON.stringify(options),
+      ).to.equal(true);
     }
     // On the last day only, the 00:00 file's silver rows are not all in the days read: checked one way.
     const lastDay = await runLocalChecks(lake, undefined, { windowDays: 1 });

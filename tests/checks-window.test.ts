@@ -28,7 +28,9 @@ describe('check window', () => {
     const p = windowPredicates(windowEndingOn('2026-01-01', 2));
     expect(p.event_dates).to.equal("event_date BETWEEN DATE '2025-12-31' AND DATE '2026-01-01'");
     expect(p.event_dates_margin).to.equal("event_date BETWEEN DATE '2025-12-30' AND DATE '2026-01-02'");
-    expect(p.source_days).to.equal("year IN ('2025', '2026') AND month IN ('01', '12') AND day IN ('01', '31') AND (year || month || day) BETWEEN '20251231' AND '20260101'");
+    expect(p.source_days).to.equal(
+      "year IN ('2025', '2026') AND month IN ('01', '12') AND day IN ('01', '31') AND (year || month || day) BETWEEN '20251231' AND '20260101'",
+    );
     expect(p.source_file_days).to.match(/BETWEEN '20251231' AND '20260101'$/);
     expect([p.first_date, p.last_date]).to.deep.equal(["'2025-12-31'", "'2026-01-01'"]);
   });
@@ -42,7 +44,9 @@ describe('check window', () => {
     expect(() => windowEndingOn('2025-02-30', 1)).to.throw(/last day '2025-02-30' is not a yyyy-MM-dd date/);
     expect(() => windowEndingOn('2025-02-01', 0)).to.throw(/at least 1, got 0/);
     expect(() => windowPredicates({ firstDay: '2025-02-02', lastDay: '2025-02-01' })).to.throw(/first day 2025-02-02 is after last day 2025-02-01/);
-    expect(() => renderCheckWindow('SELECT 1 WHERE {{window.hours}}', windowEndingOn('2025-02-01', 1))).to.throw(/unknown window placeholder \{\{window\.hours\}\}/);
+    expect(() => renderCheckWindow('SELECT 1 WHERE {{window.hours}}', windowEndingOn('2025-02-01', 1))).to.throw(
+      /unknown window placeholder \{\{window\.hours\}\}/,
+    );
   });
 
   it('every lake-table reference of a shared check carries its window predicate', () => {
@@ -84,7 +88,9 @@ describe('check files', () => {
   });
 
   it('refuses a file without a kind or a description, naming the file', () => {
-    expect(() => parseCheckFile('x', '-- proves: y\nSELECT 1', 'etl/checks/x.sql')).to.throw(/etl\/checks\/x\.sql: expected a header line '-- kind: structural \| data \| observation', got none/);
+    expect(() => parseCheckFile('x', '-- proves: y\nSELECT 1', 'etl/checks/x.sql')).to.throw(
+      /etl\/checks\/x\.sql: expected a header line '-- kind: structural \| data \| observation', got none/,
+    );
     expect(() => parseCheckFile('x', '-- kind: invariant\n-- proves: y\nSELECT 1')).to.throw(/got '-- kind: invariant'/);
     expect(() => parseCheckFile('x', '-- kind: data\nSELECT 1')).to.throw(/expected a header line '-- proves:/);
   });
@@ -140,7 +146,17 @@ describe('Athena validation provider and the window', () => {
       DATABASES,
     ).map((c) => ({ ...c }));
     const { client, sent } = fakeAthena((sql) => (sql.includes('view_to_cart') ? ['2', '30', 'view_to_purchase=2.0000'] : ['0', '30', 'keys=30']));
-    const inputs = { region: 'r', workgroup: 'wg', databases: DATABASES, checks, failOnError: true, timeoutSeconds: 60, maxConcurrency: 1, runToken: 't'.repeat(64), windowDays: 2 };
+    const inputs = {
+      region: 'r',
+      workgroup: 'wg',
+      databases: DATABASES,
+      checks,
+      failOnError: true,
+      timeoutSeconds: 60,
+      maxConcurrency: 1,
+      runToken: 't'.repeat(64),
+      windowDays: 2,
+    };
     const { results, summary } = await runValidation(inputs, deps(client));
     expect(sent).to.have.length(2);
     for (const sql of sent) {
@@ -162,7 +178,13 @@ describe('Athena validation provider and the window', () => {
       'windowDays: expected an integer from 1 to 366, got 0',
       'checks[0] (c): check SQL refers to unknown window placeholder {{window.hours}}: expected one of event_dates, event_dates_margin, source_days, source_file_days, first_date, last_date',
     ]);
-    const ok = checkInputs({ region: 'r', workgroup: 'wg', runToken: 't', databases: DATABASES, checks: [{ ...check, kind: 'observation', sql: 'SELECT 1 WHERE {{window.event_dates}}' }] });
+    const ok = checkInputs({
+      region: 'r',
+      workgroup: 'wg',
+      runToken: 't',
+      databases: DATABASES,
+      checks: [{ ...check, kind: 'observation', sql: 'SELECT 1 WHERE {{window.event_dates}}' }],
+    });
     expect(ok.failures).to.deep.equal([]);
     expect(ok.inputs.windowDays).to.equal(1);
   });

@@ -29,7 +29,10 @@ async function tableRows(lake: string, table: TableDef, orderBy: string): Promis
 
 function expectChecksPass(results: Awaited<ReturnType<typeof runLocalChecks>>): void {
   const bad = results.filter((r) => r.status === 'fail' || r.status === 'error');
-  expect(bad.map((r) => r.message), 'failed checks').to.deep.equal([]);
+  expect(
+    bad.map((r) => r.message),
+    'failed checks',
+  ).to.deep.equal([]);
 }
 
 describe('local engine: starter fixture', () => {
@@ -44,7 +47,15 @@ describe('local engine: starter fixture', () => {
 
   it('loads all 100 real starter lines with exact counts per layer and per event type', async () => {
     const summary = await runIncremental({ source, lake });
-    expect(summary).to.include({ batchFiles: 1, linesRead: 100, bronzeRows: 100, silverRowsAdded: 100, duplicatesDropped: 0, recordsQuarantined: 0, corruptFiles: 0 });
+    expect(summary).to.include({
+      batchFiles: 1,
+      linesRead: 100,
+      bronzeRows: 100,
+      silverRowsAdded: 100,
+      duplicatesDropped: 0,
+      recordsQuarantined: 0,
+      corruptFiles: 0,
+    });
     const counts = await tableRowCounts(lake);
     expect(counts['bronze.events']).to.equal(100);
     expect(counts['silver.events']).to.equal(100);
@@ -81,7 +92,9 @@ describe('local engine: starter fixture', () => {
   it('writes partition directories exactly as partitionPath() renders them', async () => {
     for (const table of LAKE_TABLES) {
       const rows = await tableRows(lake, table, table.partitionKeys.map((k) => k.name).join(', '));
-      const expected = [...new Set(rows.map((r) => partitionPath(table, Object.fromEntries(table.partitionKeys.map((k) => [k.name, r[k.name] as string])))))].sort();
+      const expected = [
+        ...new Set(rows.map((r) => partitionPath(table, Object.fromEntries(table.partitionKeys.map((k) => [k.name, r[k.name] as string]))))),
+      ].sort();
       expect(listPartitionDirs(lake, table), table.id).to.deep.equal(expected);
     }
     expect(listPartitionDirs(lake, silverEvents)).to.deep.equal(['silver/events/event_date=2025-11-19/event_hour=17']);
@@ -187,7 +200,11 @@ describe('local engine: edge cases', () => {
       ['u_11111', keyAt('2025-11-19T17:55:00Z')],
       ['u_22222', keyAt('2025-11-19T18:00:00Z')],
     ]);
-    const ledger = await tableRows(lake, LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!, 'source_file');
+    const ledger = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!,
+      'source_file',
+    );
     expect(ledger.map((r) => [r.lines_read, r.silver_rows_added, r.duplicates_dropped])).to.deep.equal([
       ['1', '1', '0'],
       ['2', '1', '1'],
@@ -263,7 +280,11 @@ describe('local engine: edge cases', () => {
     const s = await runIncremental({ source, lake });
     expect(s.linesRead).to.equal(cases.length);
     expect(s.silverRowsAdded).to.equal(cases.filter((c) => c[1] === null).length);
-    const q = await tableRows(lake, LAKE_TABLES.find((t) => t.id === 'quarantine.events')!, 'raw_line');
+    const q = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'quarantine.events')!,
+      'raw_line',
+    );
     const byLine = new Map(q.map((r) => [r.raw_line, r.reason]));
     for (const [line, reason] of cases) expect(byLine.get(line) ?? null, line).to.equal(reason);
     const silver = await tableRows(lake, silverEvents, 'user_id');
@@ -281,14 +302,14 @@ describe('local engine: edge cases', () => {
     expectChecksPass(await runLocalChecks(lake));
   });
 
-  it('the SQL quarantines events before the lake start year that the schema (and Athena\'s projection) defines', () => {
+  it("the SQL quarantines events before the lake start year that the schema (and Athena's projection) defines", () => {
     const sql = fs.readFileSync(path.join(__dirname, '..', 'etl', 'sql', '01_parsed.sql'), 'utf8');
     const literals = sql.match(/TIMESTAMP '[^']*'/g) ?? [];
     expect(literals.length).to.be.greaterThan(0);
     for (const literal of literals) expect(literal).to.equal(`TIMESTAMP '${LAKE_START_YEAR}-01-01 00:00:00'`);
   });
 
-  it('skips and reports files outside the source layout or outside the lake\'s path range, and processes the rest', async () => {
+  it("skips and reports files outside the source layout or outside the lake's path range, and processes the rest", async () => {
     const source = tempDir('skip');
     const lake = tempDir('skip-lake');
     writeSource(source, keyAt('2025-11-19T17:55:00'), [eventLine()]);
@@ -315,7 +336,11 @@ describe('local engine: edge cases', () => {
     const s = await runIncremental({ source, lake });
     expect(s).to.include({ batchFiles: 3, linesRead: 0, bronzeRows: 0, silverRowsAdded: 0, recordsQuarantined: 0, corruptFiles: 1 });
     expect(s.quarantinedByReason).to.deep.equal({ corrupt_file: 1 });
-    const ledger = await tableRows(lake, LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!, 'source_file');
+    const ledger = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!,
+      'source_file',
+    );
     expect(ledger.map((r) => [r.lines_read, r.records_quarantined, r.corrupt])).to.deep.equal([
       ['0', '1', true],
       ['0', '0', false],
@@ -328,7 +353,11 @@ describe('local engine: edge cases', () => {
     writeSource(source, corruptKey, gz);
     const fixed = await runIncremental({ source, lake });
     expect(fixed).to.include({ batchFiles: 1, linesRead: 2, silverRowsAdded: 2, corruptFiles: 0 });
-    const q = await tableRows(lake, LAKE_TABLES.find((t) => t.id === 'quarantine.events')!, 'source_file');
+    const q = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'quarantine.events')!,
+      'source_file',
+    );
     expect(q, 'the corrupt_file entry is replaced').to.deep.equal([]);
     expectChecksPass(await runLocalChecks(lake));
   });
@@ -342,7 +371,10 @@ describe('local engine: edge cases', () => {
     await runIncremental({ source, lake: reference });
     writeSource(source, keyAt('2025-11-19T18:00:00Z'), [eventLine({ user_id: 'u_a' }), eventLine({ user_id: 'u_c', timestamp: '2025-11-19T17:59:00Z' })]);
     // Same steps, but the pipeline dies right after silver is written (gold and state not yet).
-    const crashing = { ...manifest, steps: [...manifest.steps.slice(0, manifest.steps.findIndex((st) => st.name === 'silver') + 1), { name: 'boom', sql: 'sql/does-not-exist.sql' }] };
+    const crashing = {
+      ...manifest,
+      steps: [...manifest.steps.slice(0, manifest.steps.findIndex((st) => st.name === 'silver') + 1), { name: 'boom', sql: 'sql/does-not-exist.sql' }],
+    };
     let failed = false;
     try {
       await runIncremental({ source, lake, manifest: crashing });

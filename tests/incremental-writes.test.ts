@@ -24,7 +24,14 @@ function lakeFiles(lake: string): Map<string, string> {
       const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.name.startsWith('_')) continue;
       if (entry.isDirectory()) walk(child);
-      else out.set(child, crypto.createHash('sha256').update(fs.readFileSync(path.join(lake, child))).digest('hex'));
+      else
+        out.set(
+          child,
+          crypto
+            .createHash('sha256')
+            .update(fs.readFileSync(path.join(lake, child)))
+            .digest('hex'),
+        );
     }
   };
   walk('');
@@ -62,7 +69,12 @@ describe('local engine: what a batch writes', function () {
     // the daily gold is summed from the hour's blocks: every answer equals a lake built in one batch
     const oneBatch = tempDir('append-one');
     await runIncremental({ source, lake: oneBatch });
-    expect(lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(oneBatch, { omitColumns: ['ingested_at'] }), ['two batches', 'one batch'])).to.deep.equal([]);
+    expect(
+      lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(oneBatch, { omitColumns: ['ingested_at'] }), [
+        'two batches',
+        'one batch',
+      ]),
+    ).to.deep.equal([]);
     expectAllChecksPass(await runLocalChecks(lake));
   });
 
@@ -152,10 +164,18 @@ describe('local engine: what a batch writes', function () {
 
     const logs: string[] = [];
     const completed = await runIncremental({ source, lake, log: (l) => logs.push(l) });
-    expect(logs.some((l) => /rolled back 1 interrupted run/.test(l)), logs.join('\n')).to.equal(true);
+    expect(
+      logs.some((l) => /rolled back 1 interrupted run/.test(l)),
+      logs.join('\n'),
+    ).to.equal(true);
     expect(completed).to.include({ batchFiles: 1, silverRowsAdded: 2, duplicatesDropped: 0 });
     await runIncremental({ source, lake: reference });
-    expect(lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(reference, { omitColumns: ['ingested_at'] }), ['recovered', 'reference'])).to.deep.equal([]);
+    expect(
+      lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(reference, { omitColumns: ['ingested_at'] }), [
+        'recovered',
+        'reference',
+      ]),
+    ).to.deep.equal([]);
     expect(await runDeliverableQueries(lake)).to.deep.equal(await runDeliverableQueries(reference));
   });
 });

@@ -264,24 +264,31 @@ describe('local engine hardening: the run lock', () => {
       `let release; try { release = acquireLock(${JSON.stringify(lake)}); } catch (e) { console.log('lost ' + e.message); }` +
       `fs.writeFileSync(sync + '/done-${i}', ''); if (release) { console.log('won'); wait(() => fs.readdirSync(sync).filter((f) => f.startsWith('done-')).length === ${n}); release(); }`;
     const outputs = Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        new Promise<string>((resolve) => {
-          const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', script(i)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.on('close', () => resolve(out.trim()));
-        }),
+      Array.from(
+        { length: n },
+        (_, i) =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, ['-r', 'tsx/cjs', '-e', script(i)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.on('close', () => resolve(out.trim()));
+          }),
       ),
     );
     while (fs.readdirSync(sync).length < n) await new Promise((r) => setTimeout(r, 20));
     fs.writeFileSync(path.join(sync, 'go'), '');
     const results = await outputs;
-    expect(results.filter((o) => o === 'won'), results.join('\n')).to.have.length(1);
-    expect(results.filter((o) => o.startsWith('lost') && o.includes('is locked by')), results.join('\n')).to.have.length(n - 1);
+    expect(
+      results.filter((o) => o === 'won'),
+      results.join('\n'),
+    ).to.have.length(1);
+    expect(
+      results.filter((o) => o.startsWith('lost') && o.includes('is locked by')),
+      results.join('\n'),
+    ).to.have.length(n - 1);
     expect(fs.existsSync(lockFile(lake))).to.equal(false);
   });
 });
-
 
 describe('local engine hardening: a changed source file end to end', () => {
   it('keeps every row the lake holds for a changed file (an event whose duplicate sits in a later file stays in silver) and quarantines the change once', async () => {
@@ -313,7 +320,10 @@ describe('local engine hardening: a changed source file end to end', () => {
     }
     expect((await runIncremental({ source, lake })).batchFiles, 'reported once').to.equal(0);
     const failed = (await runLocalChecks(lake)).filter(failsRun);
-    expect(failed.map((r) => `${r.id}: ${r.message}`), 'invariants with a changed file').to.deep.equal([]);
+    expect(
+      failed.map((r) => `${r.id}: ${r.message}`),
+      'invariants with a changed file',
+    ).to.deep.equal([]);
   });
 });
 
@@ -333,7 +343,10 @@ async function batchViewsOf(source: string, state: LakeState, bounds: ReadBounds
     return {
       files: await queryRows(duck.connection, 'SELECT source_file, read_problem, read_error FROM batch_files ORDER BY source_file'),
       // U+FEFF shown as <BOM>: the Node API's text decoding drops one at the start of a value
-      lines: await queryRows(duck.connection, "SELECT source_file, replace(line, chr(65279), '<BOM>') AS line, line_problem FROM batch_lines ORDER BY source_file, rowid"),
+      lines: await queryRows(
+        duck.connection,
+        "SELECT source_file, replace(line, chr(65279), '<BOM>') AS line, line_problem FROM batch_lines ORDER BY source_file, rowid",
+      ),
     };
   } finally {
     duck.close();
@@ -424,7 +437,13 @@ describe('local engine hardening: reading source files', () => {
     expect(fs.statSync(file).size).to.be.below(50 * 1024);
     const res = spawnSync(
       process.execPath,
-      ['--max-old-space-size=48', '-r', 'tsx/cjs', '-e', `require('./etl/local/source').readSourceLines(${JSON.stringify(file)}, require('./etl/local/source').DEFAULT_READ_BOUNDS, () => {}).then((r) => console.log(JSON.stringify(r)))`],
+      [
+        '--max-old-space-size=48',
+        '-r',
+        'tsx/cjs',
+        '-e',
+        `require('./etl/local/source').readSourceLines(${JSON.stringify(file)}, require('./etl/local/source').DEFAULT_READ_BOUNDS, () => {}).then((r) => console.log(JSON.stringify(r)))`,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(res.status, res.stderr.slice(-500)).to.equal(0);
@@ -508,7 +527,10 @@ describe('local engine hardening: source entries and batches', () => {
     fs.appendFileSync(processed, Buffer.from([0]));
     fs.chmodSync(processed, 0o600);
     const again = run();
-    const second = JSON.parse(again.stdout.trim().split('\n').pop()!) as { s: { skipped: Array<{ key: string; reason: string }> }; counts: Record<string, number> };
+    const second = JSON.parse(again.stdout.trim().split('\n').pop()!) as {
+      s: { skipped: Array<{ key: string; reason: string }> };
+      counts: Record<string, number>;
+    };
     expect(second.s).to.include({ batchFiles: 1, unreadableFiles: 1 });
     expect(second.s.skipped.map((e) => e.key)).to.deep.equal([keyAt('2025-11-19T17:55:00Z'), `${path.dirname(keyAt('2025-11-19T18:05:00Z'))}/`]);
     expect(second.s.skipped[0].reason).to.equal('processed before, now cannot be read to compare: permission denied');
@@ -561,7 +583,12 @@ describe('local engine hardening: paths used literally', () => {
     writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_bracket' })]);
     const other = tempDir('globsrc2');
     writeSource(other, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_plain1' }), eventLine({ user_id: 'u_plain2' })]);
-    for (const [name, src] of [['lake[1]', source], ['lake1', other], ['lake*', source], ['lakeX', other]] as const) {
+    for (const [name, src] of [
+      ['lake[1]', source],
+      ['lake1', other],
+      ['lake*', source],
+      ['lakeX', other],
+    ] as const) {
       await runIncremental({ source: src, lake: path.join(parent, name) });
     }
     expect(await silverUsers(path.join(parent, 'lake[1]'))).to.deep.equal([['u_bracket', '2025-11-19']]);
@@ -604,7 +631,10 @@ describe('local engine hardening: failed runs', () => {
     const source = tempDir('fail');
     const lake = tempDir('faillake');
     writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine()]);
-    const crashing = { ...manifest, steps: [...manifest.steps.slice(0, manifest.steps.findIndex((st) => st.name === 'silver') + 1), { name: 'boom', sql: 'sql/does-not-exist.sql' }] };
+    const crashing = {
+      ...manifest,
+      steps: [...manifest.steps.slice(0, manifest.steps.findIndex((st) => st.name === 'silver') + 1), { name: 'boom', sql: 'sql/does-not-exist.sql' }],
+    };
     await failure(() => runIncremental({ source, lake, manifest: crashing }));
     expect(fs.readdirSync(lake).sort()).to.deep.equal([LAKE_MARKER, '_state']); // its staging (DuckDB's temporary folder included) is gone
     expect(fs.readdirSync(path.join(lake, '_state'))).to.deep.equal([]);

@@ -19,7 +19,16 @@ describe('SQL grammar (dt-sql-parser)', () => {
   });
 
   it('the manifest names exactly the SQL files in etl/sql', () => {
-    expect(fs.readdirSync(`${__dirname}/../etl/sql`).filter((f) => f.endsWith('.sql')).sort()).to.deep.equal(sqlFiles().map((f) => f.replace('sql/', '')).sort());
+    expect(
+      fs
+        .readdirSync(`${__dirname}/../etl/sql`)
+        .filter((f) => f.endsWith('.sql'))
+        .sort(),
+    ).to.deep.equal(
+      sqlFiles()
+        .map((f) => f.replace('sql/', ''))
+        .sort(),
+    );
   });
 
   for (const step of manifest.steps.filter((s) => s.sql)) {
@@ -41,7 +50,10 @@ describe('SQL grammar (dt-sql-parser)', () => {
     // A window across a year boundary: the source-day predicate lists two years, months and days.
     const window = windowEndingOn('2026-01-01', 2);
     for (const check of [...CHECKS, ...queryChecks(loadQueries())]) {
-      const sql = renderCheckWindow(renderCheckSql(check.sql, (t) => `${t.database}_jdoe_01.${t.name}`), window);
+      const sql = renderCheckWindow(
+        renderCheckSql(check.sql, (t) => `${t.database}_jdoe_01.${t.name}`),
+        window,
+      );
       expect(sql, check.id).to.not.match(/\{\{|"/);
       expect(errorsOf(trino, sql), check.id).to.deep.equal([]);
       expect(errorsOf(spark, sql), check.id).to.deep.equal([]);

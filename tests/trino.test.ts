@@ -60,7 +60,15 @@ async function writeSourceFixtures(source: string): Promise<void> {
   writeSource(source, keyAt('2025-11-19T19:00:00Z'), [
     eventLine({ timestamp: '2025-11-19T18:59:59.999900+00:00', user_id: 'u_20001', event_type: 'purchase', quantity: 3, price: 33.33 }),
     eventLine({ timestamp: '2025-11-19T20:59:59.9995Z', user_id: 'u_20002', event_type: 'page_view', quantity: null, price: null }),
-    eventLine({ timestamp: '2025-11-19T19:00:00Z', user_id: 'u_20003', event_type: 'add_to_cart', product_id: 'p_6005', category: 'toys', quantity: 1, price: 299.99 }),
+    eventLine({
+      timestamp: '2025-11-19T19:00:00Z',
+      user_id: 'u_20003',
+      event_type: 'add_to_cart',
+      product_id: 'p_6005',
+      category: 'toys',
+      quantity: 1,
+      price: 299.99,
+    }),
   ]);
 }
 
@@ -149,7 +157,8 @@ describe(`Trino ${TRINO_VERSION} (Athena engine v3) over lakes the engines write
   }
 
   /** Check results reduced to what both runners must agree on. */
-  const figures = (results: readonly CheckResult[]) => results.map((r) => ({ id: r.id, status: r.status, failures: r.failures, rowsChecked: r.rowsChecked, observed: r.observed }));
+  const figures = (results: readonly CheckResult[]) =>
+    results.map((r) => ({ id: r.id, status: r.status, failures: r.failures, rowsChecked: r.rowsChecked, observed: r.observed }));
 
   function lakeSuite(engine: Lake['engine']) {
     describe(`the lake the ${engine} engine writes`, () => {
@@ -207,10 +216,18 @@ describe(`Trino ${TRINO_VERSION} (Athena engine v3) over lakes the engines write
         // The data checks: the structural ones (tables readable, queries run) cannot see tampering.
         const onTrino = await runTrinoChecks(url, databases, window, (check) => check.kind !== 'structural');
         const failed = onTrino.filter((r) => r.status === 'fail' || r.status === 'error');
-        expect(failed.every((r) => r.status === 'fail'), failed.map((r) => r.message).join('; ')).to.equal(true);
+        expect(
+          failed.every((r) => r.status === 'fail'),
+          failed.map((r) => r.message).join('; '),
+        ).to.equal(true);
         expect(failed.map((r) => r.id)).to.include.members([...tampering.failing]);
         const onDuck = await runLocalChecks(dir, undefined, { window });
-        expect(failed.map((r) => r.id).sort()).to.deep.equal(onDuck.filter((r) => r.status === 'fail').map((r) => r.id).sort());
+        expect(failed.map((r) => r.id).sort()).to.deep.equal(
+          onDuck
+            .filter((r) => r.status === 'fail')
+            .map((r) => r.id)
+            .sort(),
+        );
       });
     }
   });
@@ -231,18 +248,48 @@ describe('comparing a Trino answer with a DuckDB answer', () => {
   });
 
   it('finds no difference in equal answers', () => {
-    expect(answerDifferences(trino([['p_1001', 3, '0.2500'], ['p_1002', 1, null]]), duck)).to.deep.equal([]);
+    expect(
+      answerDifferences(
+        trino([
+          ['p_1001', 3, '0.2500'],
+          ['p_1002', 1, null],
+        ]),
+        duck,
+      ),
+    ).to.deep.equal([]);
   });
 
   it('names a type that differs (a DuckDB HUGEINT sum against a Trino BIGINT)', () => {
-    expect(answerDifferences(trino([['p_1001', 3, '0.2500'], ['p_1002', 1, null]]), { ...duck, columnTypes: ['VARCHAR', 'HUGEINT', 'DECIMAL(10,4)'] })).to.deep.equal([
-      'type of views: Trino bigint, DuckDB HUGEINT',
-    ]);
+    expect(
+      answerDifferences(
+        trino([
+          ['p_1001', 3, '0.2500'],
+          ['p_1002', 1, null],
+        ]),
+        { ...duck, columnTypes: ['VARCHAR', 'HUGEINT', 'DECIMAL(10,4)'] },
+      ),
+    ).to.deep.equal(['type of views: Trino bigint, DuckDB HUGEINT']);
   });
 
   it('names rows in another order, a rounding difference and a missing row', () => {
-    expect(answerDifferences(trino([['p_1002', 1, null], ['p_1001', 3, '0.2500']]), duck)).to.have.length(6);
-    expect(answerDifferences(trino([['p_1001', 3, '0.2501'], ['p_1002', 1, null]]), duck)).to.deep.equal(['row 1 rate: Trino "0.2501", DuckDB 0.25']);
+    expect(
+      answerDifferences(
+        trino([
+          ['p_1002', 1, null],
+          ['p_1001', 3, '0.2500'],
+        ]),
+        duck,
+      ),
+    ).to.have.length(6);
+    expect(
+      answerDifferences(
+        trino([
+          ['p_1001', 3, '0.2501'],
+          ['p_1002', 1, null],
+        ]),
+        duck,
+      ),
+    ).to.deep.equal(['row 1 rate: Trino "0.2501", DuckDB 0.25']);
     expect(answerDifferences(trino([['p_1001', 3, '0.2500']]), duck)).to.deep.equal(['rows: Trino 1, DuckDB 2']);
   });
 });

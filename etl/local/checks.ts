@@ -44,7 +44,11 @@ export function localCheckWindow(lake: string, options: LocalCheckOptions = {}):
   return options.windowDays === undefined ? held : windowEndingOn(held.lastDay, options.windowDays);
 }
 
-export async function runLocalChecks(lake: string, checks: readonly CheckDefinition[] = localCheckDefinitions(), options: LocalCheckOptions = {}): Promise<CheckResult[]> {
+export async function runLocalChecks(
+  lake: string,
+  checks: readonly CheckDefinition[] = localCheckDefinitions(),
+  options: LocalCheckOptions = {},
+): Promise<CheckResult[]> {
   assertLakeReadable(lake);
   const window = localCheckWindow(lake, options);
   const duck = await openDuck();

@@ -186,7 +186,9 @@ function failedRun(lake: string, runId: string | undefined, err: unknown): unkno
 export function scanForRun(opts: RunOptions, state: LakeState, log: (line: string) => void): { scan: SourceScan; summary: RunSummary } {
   const scan = scanSource(opts.source, state, { maxFiles: opts.maxFiles });
   for (const skipped of scan.skipped) log(`skipped source entry ${skipped.key} (${skipped.reason})`);
-  log(`batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`);
+  log(
+    `batch: ${scan.batch.length} new or changed file(s), ${scan.unchanged} already processed${scan.pending > 0 ? `, ${scan.pending} left for later runs (files limit per run)` : ''}`,
+  );
   const summary = emptySummary();
   summary.skipped = scan.skipped;
   summary.pendingFiles = scan.pending;
@@ -220,7 +222,10 @@ function assertSourceReadable(source: string): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw new InputError(`source folder '${source}' does not exist or is not readable: expected a folder laid out like the source bucket (events/year=.../*.jsonl.gz)`);
+  if (!ok)
+    throw new InputError(
+      `source folder '${source}' does not exist or is not readable: expected a folder laid out like the source bucket (events/year=.../*.jsonl.gz)`,
+    );
 }
 
 function readStepSql(step: ManifestStep): string {
@@ -233,7 +238,12 @@ function readStepSql(step: ManifestStep): string {
  * with read_problem and read_error and no line in batch_lines (lines read before the problem
  * showed are deleted). Returns each file's outcome by key.
  */
-export async function loadBatch(conn: DuckDBConnection, batch: readonly SourceFile[], now: Date, bounds: ReadBounds = DEFAULT_READ_BOUNDS): Promise<Map<string, FileOutcome>> {
+export async function loadBatch(
+  conn: DuckDBConnection,
+  batch: readonly SourceFile[],
+  now: Date,
+  bounds: ReadBounds = DEFAULT_READ_BOUNDS,
+): Promise<Map<string, FileOutcome>> {
   await conn.run('CREATE TABLE batch_files (source_file VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, read_error VARCHAR, read_problem VARCHAR)');
   await conn.run('CREATE TABLE batch_lines (source_file VARCHAR NOT NULL, line VARCHAR NOT NULL, line_problem VARCHAR)');
   const ingestedAt = `TIMESTAMP ${sqlString(now.toISOString().replace('T', ' ').replace('Z', ''))}`;
@@ -269,8 +279,14 @@ function appendLines(appender: DuckDBAppender, key: string, lines: readonly Sour
     const part = lines.slice(i, i + CHUNK_ROWS);
     const chunk = DuckDBDataChunk.create([VARCHAR, VARCHAR, VARCHAR], part.length);
     chunk.setColumnValues(0, new Array<string>(part.length).fill(key));
-    chunk.setColumnValues(1, part.map((l) => l.line));
-    chunk.setColumnValues(2, part.map((l) => l.problem));
+    chunk.setColumnValues(
+      1,
+      part.map((l) => l.line),
+    );
+    chunk.setColumnValues(
+      2,
+      part.map((l) => l.problem),
+    );
     appender.appendDataChunk(chunk);
   }
 }
@@ -333,7 +349,14 @@ async function runReadStep(conn: DuckDBConnection, lake: string, step: ManifestS
  * partition gets the file added beside the ones it holds. A partition of `replaceDirs` the
  * result has no rows for is removed. Returns the number of partitions written or removed.
  */
-async function writePartitions(conn: DuckDBConnection, lake: string, runId: string, step: ManifestStep, table: TableDef, replaceDirs: readonly string[]): Promise<number> {
+async function writePartitions(
+  conn: DuckDBConnection,
+  lake: string,
+  runId: string,
+  step: ManifestStep,
+  table: TableDef,
+  replaceDirs: readonly string[],
+): Promise<number> {
   const keys = table.partitionKeys;
   const parts = await queryRows(conn, `SELECT DISTINCT ${keys.map((k) => k.name).join(', ')} FROM ${step.name}`);
   const columns = table.columns.map((c) => `CAST(${c.name} AS ${duckDbParquetType(c.type)}) AS ${c.name}`).join(', ');

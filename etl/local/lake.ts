@@ -82,7 +82,8 @@ export function prepareLakeForRun(lake: string, source: string): void {
   if (lakeReal === path.parse(lakeReal).root) throw new InputError(`lake '${lake}' is the root of the file system: give a folder of its own for the lake`);
   if (lakeReal === sourceReal) throw new InputError(`lake '${lake}' is the source folder: give a separate folder for the lake`);
   if (isInside(lakeReal, sourceReal)) throw new InputError(`lake '${lake}' is inside the source folder '${source}': give a folder outside it`);
-  if (isInside(sourceReal, lakeReal)) throw new InputError(`source '${source}' is inside the lake folder '${lake}': give a lake folder that does not contain the source`);
+  if (isInside(sourceReal, lakeReal))
+    throw new InputError(`source '${source}' is inside the lake folder '${lake}': give a lake folder that does not contain the source`);
   literalPath(path.resolve(lake)); // refuses, before anything is written, a path DuckDB cannot read literally
 
   let exists = true;
@@ -193,7 +194,9 @@ export async function registerLakeViews(connection: DuckDBConnection, lake: stri
  */
 function failingRelationSql(table: TableDef, message: string): string {
   const fail = `error(${sqlString(message)})`;
-  return `SELECT ${allColumns(table).map((c) => `CAST(${fail} AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')} FROM range(1) WHERE ${fail} IS NULL`;
+  return `SELECT ${allColumns(table)
+    .map((c) => `CAST(${fail} AS ${duckDbType(c.type)}) AS ${c.name}`)
+    .join(', ')} FROM range(1) WHERE ${fail} IS NULL`;
 }
 
 /** Row count of every lake table, keyed by table id. */

@@ -129,7 +129,15 @@ export function scanSource(source: string, state: LakeState, opts: ScanOptions =
       continue;
     }
     if (seen && !seen.corrupt) {
-      batch.push({ key: c.key, absPath: c.absPath, size, mtimeMs, sha256, readProblem: 'changed_file', readError: `processed sha256 ${seen.sha256}, now sha256 ${sha256}` });
+      batch.push({
+        key: c.key,
+        absPath: c.absPath,
+        size,
+        mtimeMs,
+        sha256,
+        readProblem: 'changed_file',
+        readError: `processed sha256 ${seen.sha256}, now sha256 ${sha256}`,
+      });
       continue;
     }
     batch.push({ key: c.key, absPath: c.absPath, size, mtimeMs, sha256 });
@@ -188,7 +196,13 @@ function entryProblem(entry: fs.Dirent): string | undefined {
   if (entry.isSymbolicLink()) return 'symbolic link: not followed (copy or move the files into the source folder)';
   if (entry.isDirectory()) return 'folder';
   if (!entry.isFile()) {
-    const kind = entry.isFIFO() ? 'named pipe (FIFO)' : entry.isSocket() ? 'socket' : entry.isCharacterDevice() || entry.isBlockDevice() ? 'device' : 'special file';
+    const kind = entry.isFIFO()
+      ? 'named pipe (FIFO)'
+      : entry.isSocket()
+        ? 'socket'
+        : entry.isCharacterDevice() || entry.isBlockDevice()
+          ? 'device'
+          : 'special file';
     return `${kind}: not a regular file`;
   }
   if (entry.name.endsWith('.jsonl.gz')) return undefined;
@@ -227,7 +241,8 @@ export interface SourceLine {
 }
 
 /** How reading a file ended: its number of lines given, or why its content is not in the batch. */
-export type FileRead = { readonly problem?: undefined; readonly lines: number } | { readonly problem: Exclude<ReadProblem, 'changed_file'>; readonly error: string };
+export type FileRead =
+  { readonly problem?: undefined; readonly lines: number } | { readonly problem: Exclude<ReadProblem, 'changed_file'>; readonly error: string };
 
 /**
  * The read error of a file that cannot be decompressed, in the words both engines use (the Glue
@@ -331,7 +346,8 @@ export async function readSourceLines(
       }
       let start = 0;
       for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-        if (nl === start && partBytes === 0 && !overflow && !keepBlank) atFileStart = false; // an empty line: nothing to keep
+        if (nl === start && partBytes === 0 && !overflow && !keepBlank)
+          atFileStart = false; // an empty line: nothing to keep
         else if (partBytes === 0 && !overflow) take(chunk.subarray(start, nl), false);
         else {
           keep(chunk.subarray(start, nl));

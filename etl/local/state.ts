@@ -86,7 +86,14 @@ export function nextState(state: LakeState, batch: readonly SourceFile[], outcom
       files[f.key] = { ...files[f.key], changedTo: { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, reportedAt: processedAt } };
       continue;
     }
-    files[f.key] = { size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256, corrupt: problem !== undefined, ...(problem ? { readProblem: problem } : {}), processedAt };
+    files[f.key] = {
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      sha256: f.sha256,
+      corrupt: problem !== undefined,
+      ...(problem ? { readProblem: problem } : {}),
+      processedAt,
+    };
   }
   return { version: 1, files };
 }
@@ -104,7 +111,13 @@ export function nextState(state: LakeState, batch: readonly SourceFile[], outcom
 export function acquireLock(lake: string): () => void {
   const dir = stateDir(lake);
   const file = path.join(dir, LOCK_FILE);
-  const me: LockOwner = { host: os.hostname(), pid: process.pid, startTime: processStartTime(process.pid), token: crypto.randomBytes(12).toString('hex'), since: new Date().toISOString() };
+  const me: LockOwner = {
+    host: os.hostname(),
+    pid: process.pid,
+    startTime: processStartTime(process.pid),
+    token: crypto.randomBytes(12).toString('hex'),
+    since: new Date().toISOString(),
+  };
   const tmp = path.join(dir, `${LOCK_FILE}.${me.pid}.${me.token}.tmp`);
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -119,12 +132,16 @@ export function acquireLock(lake: string): () => void {
         removeDeadWritersFiles(dir);
         return () => releaseLock(file, me.token);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioInputError('cannot take the run lock', file, err, 'give a lake on a writable device with free space and write permission');
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw ioInputError('cannot take the run lock', file, err, 'give a lake on a writable device with free space and write permission');
       }
       const held = readLockFile(file);
       if (held === undefined) continue; // released in the meantime: try again
       const gone = held.owner !== undefined && ownerGone(held.owner);
-      if (!gone) throw new InputError(`lake '${lake}' is locked by ${describeOwner(held.owner, held.text)}: wait for that run to end, or delete ${file} if it is certainly not running`);
+      if (!gone)
+        throw new InputError(
+          `lake '${lake}' is locked by ${describeOwner(held.owner, held.text)}: wait for that run to end, or delete ${file} if it is certainly not running`,
+        );
       breakStaleLock(file, held.text, tmp);
     }
     throw new InputError(`lake '${lake}': could not take the run lock ${file} (other runs keep taking it): try again`);

@@ -34,7 +34,16 @@ export async function buildTwoDayLake(): Promise<string> {
   writeSource(source, keyAt('2025-11-18T12:00:00Z'), funnelLines('2025-11-18', '11', ['u_1', 'u_2']));
   writeSource(source, keyAt('2025-11-19T00:00:00Z'), [
     ...funnelLines('2025-11-18', '23', ['u_3']).map((l) => l.replace(/T23:(\d)(\d):00Z/, 'T23:5$2:00Z')),
-    eventLine({ user_id: 'u_late', timestamp: '2025-11-10T08:00:00Z', event_type: 'search', product_id: null, category: null, quantity: null, price: null, search_query: 'late' }),
+    eventLine({
+      user_id: 'u_late',
+      timestamp: '2025-11-10T08:00:00Z',
+      event_type: 'search',
+      product_id: null,
+      category: null,
+      quantity: null,
+      price: null,
+      search_query: 'late',
+    }),
     ...funnelLines('2025-11-19', '00', ['u_4']),
   ]);
   writeSource(source, keyAt('2025-11-19T09:00:00Z'), funnelLines('2025-11-19', '08', ['u_5', 'u_6']));
@@ -59,4 +68,3 @@ export async function tamper(lake: string, relDir: string, transform: (from: str
 
 export const duplicateOneRow = (from: string) => `SELECT * FROM ${from} UNION ALL (SELECT * FROM ${from} LIMIT 1)`;
 export const addOneToRevenue = (from: string) => `SELECT event_hour, CAST(revenue + 1 AS DECIMAL(18, 2)) AS revenue, purchases, units FROM ${from}`;
-

@@ -28,13 +28,7 @@ import { LocalWorkspace, OutputMap, Stack } from '@pulumi/pulumi/automation';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  QueryExecutionState,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, QueryExecutionState, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { loadQueries } from '../../queries';
 
 const PROJECT_DIR = path.join(__dirname, '..', '..');

@@ -8,7 +8,10 @@ import { goldHourlyRevenue, silverEvents } from '../../etl/schema';
 /** Rewrites the Parquet files of one partition through DuckDB, `transform` applied to their rows. */
 async function rewritePartition(lake: string, relDir: string, transform: (from: string) => string): Promise<void> {
   const dir = path.join(lake, relDir);
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.parquet')).map((f) => path.join(dir, f));
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.parquet'))
+    .map((f) => path.join(dir, f));
   const tmp = path.join(dir, 'tampered.tmp');
   const duck = await openDuck();
   try {
