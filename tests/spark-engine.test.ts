@@ -1,9 +1,12 @@
 /**
  * The Spark engine (the Glue job's Python engine on a local SparkSession) against the DuckDB
  * engine, side by side on the same source files: every table equal row by row with its Parquet
- * types, the same answers to the 5 queries, every adversarial line with its stated outcome on
- * both, and `lakehouse run --engine spark` from the command line.
+ * types, after new files (appended: the files already in the lake stay as they are) and after
+ * files the lake already holds are processed again (their partitions rewritten: nothing doubled),
+ * the same answers to the 5 queries, every adversarial line with its stated outcome on both, and
+ * `lakehouse run --engine spark` from the command line.
  */
+import * as crypto from 'crypto';
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,6 +16,7 @@ import { failsRun } from '../etl/check-runtime';
 import { runEngine, EngineName } from '../etl/engines';
 import { runLocalChecks } from '../etl/local/checks';
 import { openDuck, queryRows } from '../etl/local/duck';
+import { loadState, statePath } from '../etl/local/state';
 import { runDeliverableQueries } from '../etl/local/queries';
 import { generateFiles } from '../generator';
 import { ADVERSARIAL_INGESTED_AT, ADVERSARIAL_LINES, adversarialSourceFiles, MAX_LINE_BYTES } from './fixtures/adversarial-corpus';
@@ -54,12 +58,44 @@ function writeSecondBatch(source: string): void {
   writeSource(source, keyAt('2025-11-19T15:04:00Z'), [eventLine({ user_id: 'u_changed' })]);
 }
 
-const NOW = [new Date(ADVERSARIAL_INGESTED_AT), new Date('2025-11-19T18:10:05Z')];
+/**
+ * Batch 3: two batch-1 files taken again, as after a run that wrote the lake but died before it
+ * saved the processed-files state: the file ledger already has them, so their partitions are
+ * rewritten. One of them holds the event a batch-2 file repeats.
+ */
+const REPLAYED = ['events/year=2025/month=11/day=19/hour=17/minute=54/events-20251119-175454.jsonl.gz', keyAt('2025-11-19T15:06:00Z')];
+
+function forgetProcessed(lake: string, keys: readonly string[]): void {
+  const state = loadState(lake);
+  for (const key of keys) expect(state.files, key).to.have.property(key);
+  const files = Object.fromEntries(Object.entries(state.files).filter(([key]) => !keys.includes(key)));
+  fs.writeFileSync(statePath(lake), JSON.stringify({ ...state, files }));
+}
+
+/** SHA-256 of every Parquet file of the lake's silver table, by path. */
+function silverFiles(lake: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(abs);
+      else if (entry.name.endsWith('.parquet')) out.set(path.relative(lake, abs), crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex'));
+    }
+  };
+  walk(path.join(lake, 'silver', 'events'));
+  return out;
+}
+
+const NOW = [new Date(ADVERSARIAL_INGESTED_AT), new Date('2025-11-19T18:10:05Z'), new Date('2025-11-19T18:15:05Z')];
+/** Batch times differ between the batches a file was read in. */
+const BATCH_TIME = ['ingested_at'];
 
 describe('Spark engine side by side with the DuckDB engine', function () {
   this.timeout(30 * 60 * 1000);
   const lakes: Record<EngineName, string> = { duckdb: '', spark: '' };
   const contents: Array<Record<EngineName, Awaited<ReturnType<typeof lakeContents>>>> = [];
+  const withoutBatchTime: Array<Record<EngineName, Awaited<ReturnType<typeof lakeContents>>>> = [];
+  const silver: Array<Record<EngineName, Map<string, string>>> = [];
   let source: string;
 
   before(async function () {
@@ -69,22 +105,47 @@ describe('Spark engine side by side with the DuckDB engine', function () {
     await writeFirstBatch(source);
     for (const [batch, now] of NOW.entries()) {
       if (batch === 1) writeSecondBatch(source);
+      if (batch === 2) for (const e of ENGINES) forgetProcessed(lakes[e], REPLAYED);
       const round = {} as Record<EngineName, Awaited<ReturnType<typeof lakeContents>>>;
+      const comparable = {} as Record<EngineName, Awaited<ReturnType<typeof lakeContents>>>;
+      const files = {} as Record<EngineName, Map<string, string>>;
       for (const e of ENGINES) {
         await runEngine(e, { source, lake: lakes[e], now });
         round[e] = await lakeContents(lakes[e]);
+        comparable[e] = await lakeContents(lakes[e], { omitColumns: BATCH_TIME });
+        files[e] = silverFiles(lakes[e]);
       }
       contents.push(round);
+      withoutBatchTime.push(comparable);
+      silver.push(files);
     }
   });
 
-  for (const batch of [0, 1]) {
+  for (const batch of [0, 1, 2]) {
     it(`batch ${batch + 1}: every table holds the same rows with the same Parquet types on both engines`, () => {
       const { duckdb, spark } = contents[batch];
       expect(duckdb['silver.events'].rows.length, 'silver rows').to.be.greaterThan(100);
       expect(lakeDifferences(duckdb, spark, ['duckdb', 'spark'])).to.deep.equal([]);
     });
   }
+
+  it('batch 2 (new files only) added silver files and left every earlier one as it was, on both engines', () => {
+    for (const e of ENGINES) {
+      const [before, after] = [silver[0][e], silver[1][e]];
+      const changed = [...before].filter(([file, hash]) => after.get(file) !== hash).map(([file]) => file);
+      expect(changed, `${e}: batch-1 silver files rewritten or deleted`).to.deep.equal([]);
+      expect(after.size, `${e}: silver files`).to.be.greaterThan(before.size);
+    }
+  });
+
+  it('batch 3 (files the lake holds, processed again) rewrote their partitions and changed no row but their batch time, on both engines', () => {
+    for (const e of ENGINES) {
+      expect(lakeDifferences(withoutBatchTime[1][e], withoutBatchTime[2][e], ['before the replay', 'after it']), e).to.deep.equal([]);
+      expect(lakeDifferences(contents[1][e], contents[2][e], ['before the replay', 'after it']), `${e}: the replayed files' rows carry the new batch time`).to.not.deep.equal([]);
+      const replaced = [...silver[1][e].keys()].filter((file) => !silver[2][e].has(file));
+      expect(replaced.length, `${e}: silver files replaced by the replay`).to.be.greaterThan(0);
+    }
+  });
 
   it('every adversarial line has its stated outcome on both engines', async () => {
     for (const e of ENGINES) {
