@@ -38,8 +38,8 @@ from write_journal import APPEND, REPLACE, WriteJournal
 from lake_layout import join_uri, load_tables
 import run_report
 
-# zstd, set explicitly (Spark's default is Snappy): silver is the lake's largest table and zstd
-# stores it in markedly fewer bytes, which is S3 storage and scan cost on every query; Athena
+# zstd, set explicitly (Spark's default is Snappy): silver is the lake's largest table, and zstd
+# files are smaller than Snappy's, which is S3 storage and the bytes every query scans; Athena
 # engine v3, Trino and DuckDB all read it, and the local DuckDB engine writes the same codec.
 PARQUET_CODEC = "zstd"
 
