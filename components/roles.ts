@@ -61,7 +61,9 @@ export function gluePolicy(
 ): PolicyDocument {
   const s3 = (bucket: string, key = '') => `arn:${p.partition}:s3:::${bucket}${key}`;
   const glue = (what: string) => `arn:${p.partition}:glue:${p.region}:${p.accountId}:${what}`;
-  const lakePrefixes = ['bronze/', 'silver/', 'quarantine/', 'gold/', 'glue-temp/'];
+  // _state/ holds the run's write journal (etl/glue/write_journal.py): written before every
+  // write, deleted at the commit, read and repaired by the next run.
+  const lakePrefixes = ['bronze/', 'silver/', 'quarantine/', 'gold/', 'glue-temp/', '_state/'];
   return doc([
     // Spark lists folders and probes keys before reading; without ListBucket a missing key is
     // a 403 instead of a 404. Listing is scoped to the two buckets of this stack.

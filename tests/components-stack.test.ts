@@ -408,7 +408,7 @@ describe('components: stack variants under mocks', () => {
     expect(resources(stmt('ReadSourceEvents'))).to.deep.equal([`arn:aws:s3:::${SOURCE}/events/*`]);
     expect(resources(stmt('ReadEtlCode'))).to.deep.equal([`arn:aws:s3:::${ANALYTICS}/etl/*`]);
     expect(resources(stmt('ReadWriteLake'))).to.deep.equal(
-      ['bronze/', 'silver/', 'quarantine/', 'gold/', 'glue-temp/'].map((p) => `arn:aws:s3:::${ANALYTICS}/${p}*`),
+      ['bronze/', 'silver/', 'quarantine/', 'gold/', 'glue-temp/', '_state/'].map((p) => `arn:aws:s3:::${ANALYTICS}/${p}*`),
     );
     expect(stmt('ReadWriteLake').Action).not.to.include('s3:*');
     expect(resources(stmt('OwnCatalog'))).to.deep.equal([
