@@ -38,10 +38,14 @@ function runSparkChecks(python: string, lake: string, window: ReturnType<typeof 
   };
   const run = spawnSync(python, [path.join(__dirname, 'helpers', 'run_checks_spark.py')], { input: JSON.stringify(spec), encoding: 'utf8', timeout: 540_000 });
   expect(run.status, run.stderr).to.equal(0);
-  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: string; failures?: unknown; rows_checked?: unknown; observed?: unknown });
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; error?: string; failures?: unknown; rows_checked?: unknown; observed?: unknown });
   return lines.map((line) => {
     const check = CHECKS.find((c) => c.id === line.id)!;
-    if (line.error !== undefined) return { id: line.id, kind: check.kind, status: 'error', failures: null, rowsChecked: null, observed: null, message: line.error };
+    if (line.error !== undefined)
+      return { id: line.id, kind: check.kind, status: 'error', failures: null, rowsChecked: null, observed: null, message: line.error };
     return evaluateCheckRow(check, { failures: line.failures, rows_checked: line.rows_checked, observed: line.observed });
   });
 }
@@ -57,7 +61,15 @@ describe('validation checks on Spark', function () {
     const window = windowEndingOn('2025-11-19', 2);
     const local = await runLocalChecks(lake, SPARK_CHECKS, { window });
     const spark = runSparkChecks(python, lake, window);
-    const summary = (results: CheckResult[]) => results.map((r) => ({ id: r.id, status: r.status, failures: r.failures, rowsChecked: r.rowsChecked, observed: r.observed, message: r.status === 'error' ? r.message : undefined }));
+    const summary = (results: CheckResult[]) =>
+      results.map((r) => ({
+        id: r.id,
+        status: r.status,
+        failures: r.failures,
+        rowsChecked: r.rowsChecked,
+        observed: r.observed,
+        message: r.status === 'error' ? r.message : undefined,
+      }));
     expect(summary(spark)).to.deep.equal(summary(local));
     // Not vacuous: the tampered day is inside the window, so invariants fail on both engines.
     expect(local.filter((r) => r.status === 'fail').map((r) => r.id)).to.include('silver_unique_event_key');

@@ -93,16 +93,26 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
 
   const jobArgs = () => [
     JOB_SCRIPT,
-    '--JOB_NAME', JOB_NAME,
-    '--source_path', `s3://${SOURCE_BUCKET}/events/`,
-    '--lake_path', `s3://${ANALYTICS_BUCKET}/`,
-    '--etl_path', `s3://${ANALYTICS_BUCKET}/${etlPath}`,
-    '--bronze_database', 'bronze_test',
-    '--silver_database', 'silver_test',
-    '--gold_database', 'gold_test',
-    '--metrics_namespace', 'Lakehouse/ETL',
-    '--job-bookmark-option', 'job-bookmark-enable',
-    '--TempDir', `s3://${ANALYTICS_BUCKET}/glue-temp/`,
+    '--JOB_NAME',
+    JOB_NAME,
+    '--source_path',
+    `s3://${SOURCE_BUCKET}/events/`,
+    '--lake_path',
+    `s3://${ANALYTICS_BUCKET}/`,
+    '--etl_path',
+    `s3://${ANALYTICS_BUCKET}/${etlPath}`,
+    '--bronze_database',
+    'bronze_test',
+    '--silver_database',
+    'silver_test',
+    '--gold_database',
+    'gold_test',
+    '--metrics_namespace',
+    'Lakehouse/ETL',
+    '--job-bookmark-option',
+    'job-bookmark-enable',
+    '--TempDir',
+    `s3://${ANALYTICS_BUCKET}/glue-temp/`,
   ];
 
   /** Starts job.py in its own process group (so a kill takes Spark's JVM and workers with it). */
@@ -166,7 +176,8 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
     const objects = etlCodeObjects();
     const prefix = codePrefix(codeVersion(objects));
     etlPath = prefix;
-    for (const o of objects) await server.put(ANALYTICS_BUCKET, `${prefix}${o.key.slice('etl/'.length)}`, o.file !== undefined ? fs.readFileSync(o.file) : (o.content ?? ''));
+    for (const o of objects)
+      await server.put(ANALYTICS_BUCKET, `${prefix}${o.key.slice('etl/'.length)}`, o.file !== undefined ? fs.readFileSync(o.file) : (o.content ?? ''));
     const pyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => o.file!);
 
     env = {
@@ -222,7 +233,13 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
       'c',
       [
         { key: keyAt('2025-11-19T18:01:00Z'), body: Buffer.from('this is not gzip') },
-        { key: keyAt('2025-11-19T18:02:00Z'), body: gzipLines([eventLine({ user_id: 'u_c1', timestamp: '2025-11-19T18:01:30.5Z' }), eventLine({ user_id: 'u_c2', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamp' })]) },
+        {
+          key: keyAt('2025-11-19T18:02:00Z'),
+          body: gzipLines([
+            eventLine({ user_id: 'u_c1', timestamp: '2025-11-19T18:01:30.5Z' }),
+            eventLine({ user_id: 'u_c2', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamp' }),
+          ]),
+        },
       ],
       new Date('2025-11-19T18:05:05Z'),
     );
@@ -232,7 +249,15 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
     // killed inside its first write of a table file (not Spark's _temporary/ staging).
     await land(
       'd',
-      [{ key: keyAt('2025-11-19T17:58:00Z'), body: gzipLines([eventLine({ user_id: 'u_d1', timestamp: '2025-11-19T17:57:01Z' }), eventLine({ user_id: 'u_d2', timestamp: '2025-11-19T17:57:02Z' })]) }],
+      [
+        {
+          key: keyAt('2025-11-19T17:58:00Z'),
+          body: gzipLines([
+            eventLine({ user_id: 'u_d1', timestamp: '2025-11-19T17:57:01Z' }),
+            eventLine({ user_id: 'u_d2', timestamp: '2025-11-19T17:57:02Z' }),
+          ]),
+        },
+      ],
       new Date('2025-11-19T18:10:05Z'),
     );
     bookmarks['d-before'] = readBookmark();
@@ -306,7 +331,9 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
   });
 
   it('(d) the killed run died inside a table file write and saved no bookmark; the rerun reads its file once', () => {
-    expect(heldWrite, `the run was held at its first table-file write (run ended first: ${runs['d-killed'].stderrTail})`).to.match(new RegExp(tableFilePattern()));
+    expect(heldWrite, `the run was held at its first table-file write (run ended first: ${runs['d-killed'].stderrTail})`).to.match(
+      new RegExp(tableFilePattern()),
+    );
     expect(runs['d-killed'].signal).to.equal('SIGKILL');
     expect(runLog('d-killed'), 'the killed run logged no finished run').to.equal(undefined);
     expect(bookmarks['d-killed'], 'the killed run saved no bookmark state').to.deep.equal(bookmarks['d-before']);
@@ -337,7 +364,6 @@ function tableFilePattern(): string {
   const locations = LAKE_TABLES.map((t) => t.location.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   return `^${ANALYTICS_BUCKET}/(${locations})/[a-z_]+=[^/]+/(?:[^/]+/)*[^/]+\\.parquet$`;
 }
-
 
 function gzipLines(lines: string[]): Buffer {
   return zlib.gzipSync(lines.map((l) => `${l}\n`).join(''));

@@ -136,15 +136,11 @@ describe('Glue job (etl/glue)', function () {
     });
 
     it('no SQL file name, step list or table column list is written in the Python', () => {
-      const inputColumns = new Set(
-        Object.values(manifest.inputs).flatMap((d) => [...d.matchAll(/(\w+) (?:STRING|TIMESTAMP)\b/g)].map((m) => m[1])),
-      );
+      const inputColumns = new Set(Object.values(manifest.inputs).flatMap((d) => [...d.matchAll(/(\w+) (?:STRING|TIMESTAMP)\b/g)].map((m) => m[1])));
       // The report mapping is the one declared place that names report columns.
       const mapping = [...py.metricColumns, ...py.reasonColumns];
       const allowed = new Set<string>([...inputColumns, ...mapping]);
-      const tableColumns = new Set(
-        tablesDocument().tables.flatMap((t) => [...t.columns, ...t.partitionKeys].map((c) => c.name)),
-      );
+      const tableColumns = new Set(tablesDocument().tables.flatMap((t) => [...t.columns, ...t.partitionKeys].map((c) => c.name)));
       const stepNames = new Set(manifest.steps.filter((s) => !s.report).map((s) => s.name));
       for (const file of glueFiles()) {
         const source = fs.readFileSync(file, 'utf8');
@@ -209,11 +205,20 @@ describe('Glue job (etl/glue)', function () {
       for (const name of Object.keys(cases)) {
         for (const [i, bounds] of boundSets.entries()) {
           const lines: [string, string | null][] = [];
-          const read = await readSourceLines(path.join(dir, name), bounds, (group) => {
-            for (const l of group) lines.push([l.line, l.problem]);
-          }, { keepBlank: true });
+          const read = await readSourceLines(
+            path.join(dir, name),
+            bounds,
+            (group) => {
+              for (const l of group) lines.push([l.line, l.problem]);
+            },
+            { keepBlank: true },
+          );
           // the read error too: it is quarantine.events' detail, compared row by row across engines
-          const local = { lines: read.problem === undefined ? lines : [], problem: read.problem ?? null, error: read.problem === undefined ? null : read.error };
+          const local = {
+            lines: read.problem === undefined ? lines : [],
+            problem: read.problem ?? null,
+            error: read.problem === undefined ? null : read.error,
+          };
           const got = glue[name][i];
           const where = `${name} (max line ${bounds.maxLineBytes}, max file ${bounds.maxFileBytes})`;
           if (JSON.stringify({ lines: got.lines, problem: got.problem, error: got.error }) !== JSON.stringify(local)) {
@@ -238,9 +243,11 @@ describe('Glue job (etl/glue)', function () {
       expect(stepOf(report.reasons), report.reasons).to.not.equal(undefined);
       const aliases = (name: string) => {
         const sql = fs.readFileSync(path.join(ROOT, 'etl', stepOf(name)?.sql as string), 'utf8');
-        return new Set([...sql.matchAll(/\bAS\s+([a-z_][a-z0-9_]*)\s*(?:,|\n|$)/gi)].map((m) => m[1]).concat(
-          [...sql.matchAll(/^\s*([a-z_][a-z0-9_]*)\s*,\s*$/gim)].map((m) => m[1]),
-        ));
+        return new Set(
+          [...sql.matchAll(/\bAS\s+([a-z_][a-z0-9_]*)\s*(?:,|\n|$)/gi)]
+            .map((m) => m[1])
+            .concat([...sql.matchAll(/^\s*([a-z_][a-z0-9_]*)\s*,\s*$/gim)].map((m) => m[1])),
+        );
       };
       const metricColumns = aliases(report.metrics);
       for (const column of report.columns) expect(metricColumns.has(column), `${report.metrics} has no column ${column}`).to.equal(true);
@@ -262,9 +269,17 @@ describe('Glue job (etl/glue)', function () {
 
     it('the job arguments the Python requires are the ones EtlPipeline passes', () => {
       const required = py.requiredArgs;
-      expect(required).to.deep.equal(
-        ['JOB_NAME', 'TempDir', 'bronze_database', 'etl_path', 'gold_database', 'lake_path', 'metrics_namespace', 'silver_database', 'source_path'],
-      );
+      expect(required).to.deep.equal([
+        'JOB_NAME',
+        'TempDir',
+        'bronze_database',
+        'etl_path',
+        'gold_database',
+        'lake_path',
+        'metrics_namespace',
+        'silver_database',
+        'source_path',
+      ]);
       const component = path.join(ROOT, 'components', 'etl-pipeline.ts');
       if (fs.existsSync(component)) {
         const source = fs.readFileSync(component, 'utf8');

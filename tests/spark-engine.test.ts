@@ -47,14 +47,27 @@ async function writeFirstBatch(source: string): Promise<void> {
   writeSource(source, keyAt('2025-11-19T15:01:00Z'), Buffer.from('this is not gzip'));
   writeSource(source, keyAt('2025-11-19T15:02:00Z'), Buffer.alloc(0));
   writeSource(source, keyAt('2025-11-19T15:03:00Z'), sample.subarray(0, Math.floor(sample.length / 2)));
-  writeSource(source, keyAt('2025-11-19T15:04:00Z'), Buffer.concat([zlib.gzipSync(`${eventLine({ user_id: 'u_m1' })}\n`), zlib.gzipSync(`${eventLine({ user_id: 'u_m2' })}\n`)]));
+  writeSource(
+    source,
+    keyAt('2025-11-19T15:04:00Z'),
+    Buffer.concat([zlib.gzipSync(`${eventLine({ user_id: 'u_m1' })}\n`), zlib.gzipSync(`${eventLine({ user_id: 'u_m2' })}\n`)]),
+  );
   writeSource(source, keyAt('2025-11-19T15:05:00Z'), zlib.gzipSync('\n   \n\n'));
-  writeSource(source, keyAt('2025-11-19T15:06:00Z'), zlib.gzipSync(`${eventLine({ user_id: 'u_crlf', timestamp: '2025-11-19T23:59:59.999999+00:00' })}\r\n${eventLine({ user_id: 'u_late', timestamp: '2025-11-20T00:00:00-05:00' })}`));
+  writeSource(
+    source,
+    keyAt('2025-11-19T15:06:00Z'),
+    zlib.gzipSync(
+      `${eventLine({ user_id: 'u_crlf', timestamp: '2025-11-19T23:59:59.999999+00:00' })}\r\n${eventLine({ user_id: 'u_late', timestamp: '2025-11-20T00:00:00-05:00' })}`,
+    ),
+  );
 }
 
 /** Batch 2: a duplicate of a batch-1 event in a new file, a new hour, and a changed batch-1 file. */
 function writeSecondBatch(source: string): void {
-  writeSource(source, keyAt('2025-11-19T18:05:00Z'), [eventLine({ user_id: 'u_crlf', timestamp: '2025-11-19T23:59:59.999999+00:00' }), eventLine({ user_id: 'u_b2' })]);
+  writeSource(source, keyAt('2025-11-19T18:05:00Z'), [
+    eventLine({ user_id: 'u_crlf', timestamp: '2025-11-19T23:59:59.999999+00:00' }),
+    eventLine({ user_id: 'u_b2' }),
+  ]);
   writeSource(source, keyAt('2025-11-19T15:04:00Z'), [eventLine({ user_id: 'u_changed' })]);
 }
 
@@ -141,7 +154,10 @@ describe('Spark engine side by side with the DuckDB engine', function () {
   it('batch 3 (files the lake holds, processed again) rewrote their partitions and changed no row but their batch time, on both engines', () => {
     for (const e of ENGINES) {
       expect(lakeDifferences(withoutBatchTime[1][e], withoutBatchTime[2][e], ['before the replay', 'after it']), e).to.deep.equal([]);
-      expect(lakeDifferences(contents[1][e], contents[2][e], ['before the replay', 'after it']), `${e}: the replayed files' rows carry the new batch time`).to.not.deep.equal([]);
+      expect(
+        lakeDifferences(contents[1][e], contents[2][e], ['before the replay', 'after it']),
+        `${e}: the replayed files' rows carry the new batch time`,
+      ).to.not.deep.equal([]);
       const replaced = [...silver[1][e].keys()].filter((file) => !silver[2][e].has(file));
       expect(replaced.length, `${e}: silver files replaced by the replay`).to.be.greaterThan(0);
     }
@@ -159,7 +175,10 @@ describe('Spark engine side by side with the DuckDB engine', function () {
       const valid = ADVERSARIAL_LINES.filter((l) => l.expect === 'valid');
       expect(silver.length, `${e}: silver rows of the corpus files`).to.equal(valid.length);
       const missing = valid.filter((l) => !silver.some((row) => Object.entries(l.silver ?? {}).every(([k, v]) => sameValue(k, row[k], v))));
-      expect(missing.map((l) => l.rule), `${e}: valid lines whose stated silver values no row has`).to.deep.equal([]);
+      expect(
+        missing.map((l) => l.rule),
+        `${e}: valid lines whose stated silver values no row has`,
+      ).to.deep.equal([]);
     }
   });
 
@@ -172,8 +191,14 @@ describe('Spark engine side by side with the DuckDB engine', function () {
           `SELECT reason, count(*) AS n FROM read_parquet('${lakes[e]}/quarantine/events/**/*.parquet') WHERE source_file LIKE '%events-20251119-150400.jsonl.gz' GROUP BY reason`,
         );
         expect(rows, e).to.deep.equal([{ reason: 'changed_file', n: '1' }]);
-        const kept = await queryRows(duck.connection, `SELECT user_id FROM read_parquet('${lakes[e]}/silver/events/**/*.parquet') WHERE user_id IN ('u_m1', 'u_m2', 'u_changed') ORDER BY 1`);
-        expect(kept.map((r) => r.user_id), e).to.deep.equal(['u_m1', 'u_m2']);
+        const kept = await queryRows(
+          duck.connection,
+          `SELECT user_id FROM read_parquet('${lakes[e]}/silver/events/**/*.parquet') WHERE user_id IN ('u_m1', 'u_m2', 'u_changed') ORDER BY 1`,
+        );
+        expect(
+          kept.map((r) => r.user_id),
+          e,
+        ).to.deep.equal(['u_m1', 'u_m2']);
       } finally {
         duck.close();
       }
@@ -182,11 +207,17 @@ describe('Spark engine side by side with the DuckDB engine', function () {
 
   it('the 5 queries answer the same on both lakes, and every invariant check passes on both', async () => {
     const answers = await Promise.all(ENGINES.map((e) => runDeliverableQueries(lakes[e])));
-    expect(answers[0].every((a) => a.rows.length > 0), 'every query answers').to.equal(true);
+    expect(
+      answers[0].every((a) => a.rows.length > 0),
+      'every query answers',
+    ).to.equal(true);
     expect(JSON.stringify(answers[1])).to.equal(JSON.stringify(answers[0]));
     for (const e of ENGINES) {
       const failed = (await runLocalChecks(lakes[e])).filter(failsRun);
-      expect(failed.map((r) => `${r.id}: ${r.message}`), e).to.deep.equal([]);
+      expect(
+        failed.map((r) => `${r.id}: ${r.message}`),
+        e,
+      ).to.deep.equal([]);
     }
   });
 
@@ -196,7 +227,9 @@ describe('Spark engine side by side with the DuckDB engine', function () {
     const answers: string[] = [];
     for (const engine of ENGINES) {
       const lake = path.join(tempDir(`cli-${engine}`), 'lake');
-      const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', engine, '--source', src, '--lake', lake], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', engine, '--source', src, '--lake', lake], {
+        encoding: 'utf8',
+      });
       expect(run.status, run.stderr).to.equal(0);
       expect(run.stdout).to.match(/lines 100\b/);
       const query = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'query', '--lake', lake, '--format', 'json'], { encoding: 'utf8' });
@@ -211,10 +244,14 @@ describe('Spark engine without its environment', () => {
   it('`lakehouse run --engine spark` says which command sets it up, in one line, exit 2', () => {
     const src = tempDir('nospark-src');
     writeSource(src, keyAt('2025-11-19T17:54:54Z'), [eventLine()]);
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', 'spark', '--source', src, '--lake', path.join(tempDir('nospark'), 'lake')], {
-      encoding: 'utf8',
-      env: { ...process.env, LAKEHOUSE_VENV: path.join(tempDir('novenv'), 'missing') },
-    });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', 'spark', '--source', src, '--lake', path.join(tempDir('nospark'), 'lake')],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, LAKEHOUSE_VENV: path.join(tempDir('novenv'), 'missing') },
+      },
+    );
     expect(run.status).to.equal(2);
     expect(run.stderr.trim().split('\n')).to.have.length(1);
     expect(run.stderr).to.include('npm run setup:spark');
@@ -249,7 +286,9 @@ const TEXT_FIELDS = ['user_id', 'session_id', 'event_type', 'product_id', 'categ
 async function corpusSilver(lake: string): Promise<Record<string, unknown>[]> {
   const duck = await openDuck();
   try {
-    const files = adversarialSourceFiles().map((f) => `'${f.key}'`).join(', ');
+    const files = adversarialSourceFiles()
+      .map((f) => `'${f.key}'`)
+      .join(', ');
     // Text as base64, decoded here: the Node client drops a leading byte order mark when it decodes text.
     const text = TEXT_FIELDS.map((c) => `to_base64(encode(${c})) AS ${c}`).join(', ');
     const rows = await queryRows(

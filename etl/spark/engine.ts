@@ -113,7 +113,10 @@ function runPython(python: string, args: string[], log: (line: string) => void):
 }
 
 function lastMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('File "'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at ') && !l.startsWith('File "'));
   return lines.filter((l) => /Error|Exception|lakehouse-spark/.test(l)).pop() ?? lines.pop() ?? 'no output';
 }
 
