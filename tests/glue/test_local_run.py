@@ -61,6 +61,18 @@ class LocalRepair(unittest.TestCase):
         self.assertEqual(list(self.store.list_uris(self.lake + "_state/journal/")), [])
         self.assertEqual([json.loads(line)["action"] for line in self.lines], ["rolled_back", "rolled_back"])
 
+    def test_a_run_that_failed_while_committing_is_rolled_forward(self):
+        hour_17 = self.lake + "silver/events/event_date=2025-11-19/event_hour=17/"
+        old = self.put("silver/events/event_date=2025-11-19/event_hour=17/part-old.parquet")
+        journal = WriteJournal(self.store, self.lake, "run-1", self.lines.append)
+        journal.begin("silver.events", self.lake + "silver/events/", [hour_17], [])
+        new = self.put("silver/events/event_date=2025-11-19/event_hour=17/part-new.parquet")
+        journal._save(committed=True)  # what commit() saves before it deletes anything
+        local_run.undo_failed_run(FailedRun(journal))
+        self.assertEqual(self.files(), [new])
+        self.assertNotIn(old, self.files())
+        self.assertEqual([json.loads(line)["action"] for line in self.lines], ["rolled_forward"])
+
     def test_a_run_that_failed_before_it_had_a_journal_needs_no_repair(self):
         local_run.undo_failed_run(None)
         local_run.undo_failed_run(FailedRun(None))
