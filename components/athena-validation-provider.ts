@@ -12,7 +12,7 @@
  * - the AWS SDK packages are required inside the functions that use them, and every client is
  *   created per call: a captured client or SDK module could not be serialized;
  * - nothing from `@pulumi/pulumi` is referenced at run time (it is a deployment-only module).
- * tests/athena-validation.test.ts serializes the provider and runs the serialized copy.
+ * tests/components/athena-validation.test.ts serializes the provider and runs the serialized copy.
  */
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { AwsCredentialSettings } from './aws-credentials';

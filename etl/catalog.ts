@@ -3,7 +3,7 @@
  * with their Hive types (what Glue stores and Athena reads), its location under a storage root
  * and its storage format. Both renderers of a catalog start from catalogTable():
  * - components/glue-tables.ts: the Glue tables of the deployed stack (Athena's catalog);
- * - trinoCreateTableSql(): the Trino DDL the Trino test layer (tests/trino.test.ts) creates over a
+ * - trinoCreateTableSql(): the Trino DDL the Trino test layer (tests/etl/trino.test.ts) creates over a
  *   local lake, so what Trino is shown to read is what the Glue tables declare.
  * Athena-only table parameters (partition projection) stay in components/glue-tables.ts.
  */

@@ -5,7 +5,7 @@
  *   npx tsx scripts/data-dictionary.ts            prints the Markdown
  *   npx tsx scripts/data-dictionary.ts --write    writes docs/data-dictionary.md
  *
- * tests/data-dictionary.test.ts fails when docs/data-dictionary.md differs from this rendering.
+ * tests/scripts/data-dictionary.test.ts fails when docs/data-dictionary.md differs from this rendering.
  */
 import * as fs from 'fs';
 import * as path from 'path';

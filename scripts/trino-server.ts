@@ -1,5 +1,5 @@
 /**
- * A Trino server on loopback for the Trino test layer (tests/trino.test.ts): the server
+ * A Trino server on loopback for the Trino test layer (tests/etl/trino.test.ts): the server
  * distribution from Maven Central, unpacked under `.trino/` (git-ignored) with only the Hive
  * plugin, a Hive catalog with a file metastore over local folders, started and stopped with
  * Trino's own launcher.

@@ -1,7 +1,7 @@
 """The Glue engine: I/O and view registration around the shared SQL, driven by manifest.json.
 
 Everything here is parameterised over Spark/Glue-like objects (spark, glue_context, job), an S3
-store and a CloudWatch client, so tests/glue/ runs it against recording stand-ins. It holds no
+store and a CloudWatch client, so tests/etl/glue/ runs it against recording stand-ins. It holds no
 business rule: which SQL runs, in which order, which table each result replaces and which
 partitions a merge must see all come from etl/manifest.json and tables.json (etl/schema.ts).
 

@@ -7,7 +7,7 @@ seconds per step). This is the ONE place that maps report columns to metric name
 import json
 
 # CloudWatch metric name -> (run_metrics column, unit). Column names follow the file ledger's
-# figures in etl/schema.ts; tests/glue-job.test.ts checks them against the SQL of the report steps.
+# figures in etl/schema.ts; tests/etl/glue/job.test.ts checks them against the SQL of the report steps.
 METRIC_COLUMNS = {
     "LinesRead": ("lines_read", "Count"),
     "SilverRowsAdded": ("silver_rows_added", "Count"),

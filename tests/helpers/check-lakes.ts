@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { runIncremental } from '../../etl/local/engine';
 import { openDuck, sqlString } from '../../etl/local/duck';
-import { eventLine, keyAt, tempDir, writeSource } from '../etl-helpers';
+import { eventLine, keyAt, tempDir, writeSource } from './source-files';
 
 /** Page views, carts and purchases of the given users on one day and hour. */
 export const funnelLines = (day: string, h: string, users: string[]) =>

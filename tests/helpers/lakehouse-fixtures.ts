@@ -2,7 +2,7 @@
  * Stand-ins for the code other helpers deliver (Glue script, SQL files, Lambda bundle,
  * queries), written to a temporary folder OUTSIDE the repository, so component tests exercise
  * the wiring whether or not those files exist yet. Tests against the real files live in
- * tests/components-etl-files.test.ts and fail loudly while the files are missing.
+ * tests/components/etl-files.test.ts and fail loudly while the files are missing.
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -10,7 +10,7 @@
  *
  * Usage:
  *   const mocks = await installMocks({ config: { 'lakehouse:studentId': 'jdoe' } });
- *   const { EventSource } = await import('../components/event-source');   // after installMocks
+ *   const { EventSource } = await import('../../components/event-source');   // after installMocks
  *   new EventSource(...);
  *   await mocks.settle();
  *   mocks.ofType('aws:s3/bucket:Bucket') ...

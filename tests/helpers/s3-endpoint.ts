@@ -1,5 +1,5 @@
 /**
- * A local S3 API for tests (tests/glue/s3_endpoint.py: moto's server on loopback, with a hold
+ * A local S3 API for tests (tests/etl/glue/s3_endpoint.py: moto's server on loopback, with a hold
  * point that stops a writer inside a chosen request), and the S3 client that talks to it.
  */
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const SERVER = path.join(__dirname, '..', 'glue', 's3_endpoint.py');
+const SERVER = path.join(__dirname, '..', 'etl', 'glue', 's3_endpoint.py');
 /** Dummy credentials: moto accepts any. */
 export const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 export const TEST_REGION = 'us-east-1';

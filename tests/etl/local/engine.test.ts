@@ -1,0 +1,395 @@
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { runIncremental } from '../../../etl/local/engine';
+import { runLocalChecks } from '../../../etl/local/checks';
+import { runDeliverableQueries } from '../../../etl/local/queries';
+import { localTableName, registerLakeViews, tableRowCounts } from '../../../etl/local/lake';
+import { openDuck, queryRows } from '../../../etl/local/duck';
+import { listPartitionDirs } from '../../../etl/local/partitions';
+import { manifest } from '../../../etl/manifest';
+import { LAKE_START_YEAR, LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../../../etl/schema';
+import { generateFiles } from '../../../generator';
+import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
+
+/** 100 real lines of the course starter's output (a copy of ../shared/fixtures). */
+const fixturePath = path.join(__dirname, '..', '..', 'fixtures', 'starter-sample-100.jsonl.gz');
+
+/** Rows of one lake table (all columns, partition keys included), via DuckDB. */
+async function tableRows(lake: string, table: TableDef, orderBy: string): Promise<Record<string, unknown>[]> {
+  const duck = await openDuck();
+  try {
+    await registerLakeViews(duck.connection, lake);
+    return await queryRows(duck.connection, `SELECT * FROM ${localTableName(table)} ORDER BY ${orderBy}`);
+  } finally {
+    duck.close();
+  }
+}
+
+function expectChecksPass(results: Awaited<ReturnType<typeof runLocalChecks>>): void {
+  const bad = results.filter((r) => r.status === 'fail' || r.status === 'error');
+  expect(
+    bad.map((r) => r.message),
+    'failed checks',
+  ).to.deep.equal([]);
+}
+
+describe('local engine: starter fixture', () => {
+  let source: string;
+  let lake: string;
+  before(() => {
+    source = tempDir('src');
+    lake = tempDir('lake');
+    fs.mkdirSync(path.join(source, 'events/year=2025/month=11/day=19/hour=17/minute=54'), { recursive: true });
+    fs.copyFileSync(fixturePath, path.join(source, 'events/year=2025/month=11/day=19/hour=17/minute=54/events-20251119-175454.jsonl.gz'));
+  });
+
+  it('loads all 100 real starter lines with exact counts per layer and per event type', async () => {
+    const summary = await runIncremental({ source, lake });
+    expect(summary).to.include({
+      batchFiles: 1,
+      linesRead: 100,
+      bronzeRows: 100,
+      silverRowsAdded: 100,
+      duplicatesDropped: 0,
+      recordsQuarantined: 0,
+      corruptFiles: 0,
+    });
+    const counts = await tableRowCounts(lake);
+    expect(counts['bronze.events']).to.equal(100);
+    expect(counts['silver.events']).to.equal(100);
+    expect(counts['quarantine.events']).to.equal(0);
+    expect(counts['bronze.file_ledger']).to.equal(1);
+
+    // Reference figures computed here in JavaScript, independently of the SQL.
+    const events = zlib
+      .gunzipSync(fs.readFileSync(fixturePath))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const byType = (t: string) => events.filter((e) => e.event_type === t).length;
+    const revenue = events.filter((e) => e.event_type === 'purchase').reduce((s, e) => s + Math.round(Number(e.price) * 100) * Number(e.quantity), 0) / 100;
+    const results = await runDeliverableQueries(lake);
+    const q4 = results[3].rows;
+    const sum = (rows: Record<string, unknown>[], c: string) => rows.reduce((s, r) => s + Number(r[c]), 0);
+    expect(sum(q4, 'events')).to.equal(100);
+    expect(sum(q4, 'page_views')).to.equal(byType('page_view'));
+    expect(sum(q4, 'purchases')).to.equal(byType('purchase'));
+    expect(sum(q4, 'searches')).to.equal(byType('search'));
+    expect(q4.find((r) => r.category === '(none)')?.events).to.equal(byType('search'));
+    expect(results[1].rows).to.have.length(1);
+    expect(results[1].rows[0].revenue).to.be.closeTo(revenue, 0.001);
+    expect(results[4].rows[0]).to.include({ event_date: '2025-11-19', events: 100, unique_users: new Set(events.map((e) => e.user_id)).size });
+    // event_key: 128 bits of SHA-256 as 32 lowercase hex digits, distinct for the 100 distinct events
+    const keys = (await tableRows(lake, silverEvents, 'event_key')).map((r) => String(r.event_key));
+    expect(keys.every((k) => /^[0-9a-f]{32}$/.test(k))).to.equal(true);
+    expect(new Set(keys).size).to.equal(100);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('writes partition directories exactly as partitionPath() renders them', async () => {
+    for (const table of LAKE_TABLES) {
+      const rows = await tableRows(lake, table, table.partitionKeys.map((k) => k.name).join(', '));
+      const expected = [
+        ...new Set(rows.map((r) => partitionPath(table, Object.fromEntries(table.partitionKeys.map((k) => [k.name, r[k.name] as string]))))),
+      ].sort();
+      expect(listPartitionDirs(lake, table), table.id).to.deep.equal(expected);
+    }
+    expect(listPartitionDirs(lake, silverEvents)).to.deep.equal(['silver/events/event_date=2025-11-19/event_hour=17']);
+  });
+
+  it('a rerun with no new file changes nothing', async () => {
+    const before = listFiles(lake);
+    const summary = await runIncremental({ source, lake });
+    expect(summary.batchFiles).to.equal(0);
+    expect(listFiles(lake)).to.deep.equal(before);
+  });
+});
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(`${path.relative(dir, p)}:${fs.statSync(p).size}`);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe('local engine: generated data with injected faults', () => {
+  let source: string;
+  let lake: string;
+  let files: Awaited<ReturnType<typeof generateFiles>>['files'];
+  before(async () => {
+    source = tempDir('gen');
+    lake = tempDir('genlake');
+    ({ files } = await generateFiles({
+      outDir: source,
+      files: 4,
+      minEvents: 150,
+      maxEvents: 250,
+      start: new Date('2025-11-19T17:50:00Z'),
+      intervalMinutes: 5,
+      seed: 42,
+      duplicateRate: 0.05,
+      malformedRate: 0.08,
+    }));
+  });
+
+  it('processes files one batch at a time with exact counts, duplicates across batches dropped', async () => {
+    const total = { lines: 0, events: 0, duplicates: 0, malformed: {} as Record<string, number> };
+    const reasons: Record<string, number> = {};
+    // Expose the files one by one, as the schedule would.
+    const staged = tempDir('staged');
+    for (const f of files) {
+      writeSource(staged, f.key, fs.readFileSync(f.path));
+      const s = await runIncremental({ source: staged, lake });
+      expect(s.batchFiles).to.equal(1);
+      expect(s.linesRead, f.key).to.equal(f.lines);
+      expect(s.silverRowsAdded, f.key).to.equal(f.events);
+      expect(s.duplicatesDropped, f.key).to.equal(f.duplicates);
+      expect(s.linesRead).to.equal(s.silverRowsAdded + s.duplicatesDropped + s.recordsQuarantined);
+      for (const [r, n] of Object.entries(s.quarantinedByReason)) reasons[r] = (reasons[r] ?? 0) + n;
+      total.lines += f.lines;
+      total.events += f.events;
+      total.duplicates += f.duplicates;
+      for (const [k, n] of Object.entries(f.malformed)) total.malformed[k] = (total.malformed[k] ?? 0) + n;
+    }
+    expect(total.duplicates, 'the fixture must contain duplicates').to.be.greaterThan(0);
+    expect(reasons).to.deep.equal(Object.fromEntries(Object.entries(total.malformed).filter(([, n]) => n > 0)));
+    const counts = await tableRowCounts(lake);
+    expect(counts['silver.events']).to.equal(total.events);
+    expect(counts['quarantine.events']).to.equal(Object.values(total.malformed).reduce((a, b) => a + b, 0));
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('wiping the state and reprocessing everything gives identical silver and gold', async () => {
+    const before = await runDeliverableQueries(lake);
+    const silverBefore = (await tableRowCounts(lake))['silver.events'];
+    fs.rmSync(path.join(lake, '_state'), { recursive: true });
+    const replay = await runIncremental({ source, lake }); // the same files (same keys) the batches exposed
+    expect(replay.batchFiles).to.equal(files.length);
+    expect(await runDeliverableQueries(lake)).to.deep.equal(before);
+    expect((await tableRowCounts(lake))['silver.events']).to.equal(silverBefore);
+    expectChecksPass(await runLocalChecks(lake));
+
+    // A fresh lake that gets every file in a single batch agrees too.
+    const fresh = tempDir('fresh');
+    await runIncremental({ source, lake: fresh });
+    expect(await runDeliverableQueries(fresh)).to.deep.equal(before);
+  });
+});
+
+describe('local engine: edge cases', () => {
+  it('drops a duplicate arriving in a later batch and records it in the ledger', async () => {
+    const source = tempDir('dup');
+    const lake = tempDir('duplake');
+    const x = eventLine({ user_id: 'u_11111' });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [x]);
+    await runIncremental({ source, lake });
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [x, eventLine({ user_id: 'u_22222' })]);
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ batchFiles: 1, linesRead: 2, silverRowsAdded: 1, duplicatesDropped: 1 });
+    const silver = await tableRows(lake, silverEvents, 'user_id');
+    expect(silver.map((r) => [r.user_id, r.source_file])).to.deep.equal([
+      ['u_11111', keyAt('2025-11-19T17:55:00Z')],
+      ['u_22222', keyAt('2025-11-19T18:00:00Z')],
+    ]);
+    const ledger = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!,
+      'source_file',
+    );
+    expect(ledger.map((r) => [r.lines_read, r.silver_rows_added, r.duplicates_dropped])).to.deep.equal([
+      ['1', '1', '0'],
+      ['2', '1', '1'],
+    ]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('puts boundary events in their event-time partition and converts a +05:30 offset to UTC', async () => {
+    const source = tempDir('time');
+    const lake = tempDir('timelake');
+    writeSource(source, keyAt('2025-11-19T18:00:02Z'), [
+      eventLine({ user_id: 'u_00001', timestamp: '2025-11-19T17:59:59.999999+00:00' }),
+      eventLine({ user_id: 'u_00002', timestamp: '2025-11-19T23:59:59.5Z' }),
+      eventLine({ user_id: 'u_00003', timestamp: '2025-11-19T17:54:54.718325+05:30' }),
+      eventLine({ user_id: 'u_00004', timestamp: '2025-11-20T01:00:00' }),
+    ]);
+    await runIncremental({ source, lake });
+    const rows = await tableRows(lake, silverEvents, 'user_id');
+    expect(rows.map((r) => [r.user_id, r.event_ts, r.event_date, r.event_hour])).to.deep.equal([
+      ['u_00001', '2025-11-19 17:59:59.999', '2025-11-19', 17],
+      ['u_00002', '2025-11-19 23:59:59.5', '2025-11-19', 23],
+      ['u_00003', '2025-11-19 12:24:54.718', '2025-11-19', 12],
+      ['u_00004', '2025-11-20 01:00:00', '2025-11-20', 1],
+    ]);
+    expect(listPartitionDirs(lake, silverEvents)).to.deep.equal([
+      'silver/events/event_date=2025-11-19/event_hour=12',
+      'silver/events/event_date=2025-11-19/event_hour=17',
+      'silver/events/event_date=2025-11-19/event_hour=23',
+      'silver/events/event_date=2025-11-20/event_hour=1',
+    ]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('quarantines each kind of bad record with the first reason that applies; blank lines are not records', async () => {
+    const source = tempDir('bad');
+    const lake = tempDir('badlake');
+    const cases: Array<[string, string | null]> = [
+      ['{"timestamp": "2025-11-19T17:54:54Z", "user_id": "u_1"', 'malformed_json'],
+      ["{'timestamp': '2025-11-19T17:54:54Z'}", 'malformed_json'],
+      ['[1, 2]', 'malformed_json'],
+      [eventLine({ user_id: '' }), 'missing_field'],
+      [eventLine({ session_id: undefined, event_type: 'Purchase' }), 'missing_field'],
+      [eventLine({ event_type: 'Purchase' }), 'unknown_event_type'],
+      [eventLine({ event_type: 'Purchase', timestamp: 'yesterday' }), 'unknown_event_type'],
+      [eventLine({ category: null }), 'missing_field'],
+      [eventLine({ event_type: 'search', product_id: null, category: null, quantity: null, price: null, search_query: '' }), 'missing_field'],
+      [eventLine({ timestamp: '2025-02-30T10:00:00Z', price: 'x' }), 'bad_timestamp'],
+      [eventLine({ timestamp: '19/11/2025 17:54' }), 'bad_timestamp'],
+      [eventLine({ timestamp: '2025-11-19T17:54:54+18:30' }), 'bad_timestamp'], // beyond Spark's +-18:00
+      [eventLine({ quantity: 2.5 }), 'bad_type'],
+      [eventLine({ quantity: true }), 'bad_type'],
+      [eventLine({ price: 'free', quantity: 0 }), 'bad_type'],
+      [eventLine({ price: -1 }), 'out_of_range'],
+      [eventLine({ quantity: 0 }), 'out_of_range'],
+      // event dates Athena's projection cannot show (before 2020, or after the batch's next day)
+      [eventLine({ timestamp: '1970-01-01T00:00:00Z' }), 'out_of_range'],
+      [eventLine({ timestamp: '2023-12-31T23:59:59Z' }), 'out_of_range'], // the year before LAKE_START_YEAR
+      [eventLine({ timestamp: '2999-01-01T00:00:00Z' }), 'out_of_range'],
+      // price and quantity are JSON numbers: a numeric string is a type error, not a number
+      [eventLine({ user_id: 'u_str', quantity: '3', price: '19.99' }), 'bad_type'],
+      [eventLine({ user_id: 'u_ok1', quantity: 3, price: 19.99 }), null],
+      [eventLine({ user_id: 'u_ok2', quantity: 3.0, price: 100 }), null],
+      [eventLine({ user_id: 'u_ok3', event_type: 'page_view', quantity: null, price: null }), null],
+      [eventLine({ user_id: 'u_ok4', event_type: 'search', product_id: null, category: null, quantity: null, price: null, search_query: 'red shoes' }), null],
+      // page views so that the funnel of the valid records is a plausible one (checks pass)
+      [eventLine({ user_id: 'u_ok5', event_type: 'page_view', quantity: null, price: null }), null],
+      [eventLine({ user_id: 'u_ok6', event_type: 'page_view', quantity: null, price: null }), null],
+      [eventLine({ user_id: 'u_ok7', event_type: 'add_to_cart' }), null],
+      [eventLine({ user_id: 'u_ok8', event_type: 'add_to_cart' }), null],
+      ['{"timestamp": "2025-11-19T17:54:54Z", "user_id": "u_1", "session_id": "s_1", "event_type": "search", "search_query": "x", }', 'malformed_json'],
+    ];
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), ['', ...cases.map((c) => c[0]), '   ', '']);
+    const s = await runIncremental({ source, lake });
+    expect(s.linesRead).to.equal(cases.length);
+    expect(s.silverRowsAdded).to.equal(cases.filter((c) => c[1] === null).length);
+    const q = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'quarantine.events')!,
+      'raw_line',
+    );
+    const byLine = new Map(q.map((r) => [r.raw_line, r.reason]));
+    for (const [line, reason] of cases) expect(byLine.get(line) ?? null, line).to.equal(reason);
+    const silver = await tableRows(lake, silverEvents, 'user_id');
+    expect(silver.map((r) => [r.user_id, r.quantity, r.price])).to.deep.equal([
+      ['u_ok1', 3, '19.99'],
+      ['u_ok2', 3, '100.00'],
+      ['u_ok3', null, null],
+      ['u_ok4', null, null],
+      ['u_ok5', null, null],
+      ['u_ok6', null, null],
+      ['u_ok7', 2, '19.99'],
+      ['u_ok8', 2, '19.99'],
+    ]);
+    expect((await tableRowCounts(lake))['bronze.events']).to.equal(cases.length - 4);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it("the SQL quarantines events before the lake start year that the schema (and Athena's projection) defines", () => {
+    const sql = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'etl', 'sql', '01_parsed.sql'), 'utf8');
+    const literals = sql.match(/TIMESTAMP '[^']*'/g) ?? [];
+    expect(literals.length).to.be.greaterThan(0);
+    for (const literal of literals) expect(literal).to.equal(`TIMESTAMP '${LAKE_START_YEAR}-01-01 00:00:00'`);
+  });
+
+  it("skips and reports files outside the source layout or outside the lake's path range, and processes the rest", async () => {
+    const source = tempDir('skip');
+    const lake = tempDir('skip-lake');
+    writeSource(source, keyAt('2025-11-19T17:55:00'), [eventLine()]);
+    writeSource(source, 'events/stray.jsonl.gz', [eventLine()]);
+    writeSource(source, keyAt('2019-12-31T23:55:00'), [eventLine()]);
+    const logged: string[] = [];
+    const summary = await runIncremental({ source, lake, log: (line) => logged.push(line) });
+    expect(summary.batchFiles).to.equal(1);
+    expect(summary.silverRowsAdded).to.equal(1);
+    const skipped = logged.filter((l) => l.startsWith('skipped source entry'));
+    expect(skipped).to.have.length(2);
+    expect(skipped.join('\n')).to.contain('events/stray.jsonl.gz (outside events/year=YYYY/month=MM/day=DD/hour=HH/)');
+    expect(skipped.join('\n')).to.match(/year=2019.*partition year: expected an integer in 2024\.\.9999, got '2019'/);
+  });
+
+  it('quarantines a corrupt file as one entry, does not retry it unchanged, reprocesses it when it changes; empty files give 0 lines', async () => {
+    const source = tempDir('corrupt');
+    const lake = tempDir('corruptlake');
+    const corruptKey = keyAt('2025-11-19T17:55:00Z');
+    const gz = zlib.gzipSync(`${eventLine({ user_id: 'u_c1' })}\n${eventLine({ user_id: 'u_c2' })}\n`);
+    writeSource(source, corruptKey, gz.subarray(0, gz.length - 12)); // truncated gzip
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), Buffer.alloc(0)); // 0 bytes
+    writeSource(source, keyAt('2025-11-19T18:05:00Z'), []); // gzip of nothing
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ batchFiles: 3, linesRead: 0, bronzeRows: 0, silverRowsAdded: 0, recordsQuarantined: 0, corruptFiles: 1 });
+    expect(s.quarantinedByReason).to.deep.equal({ corrupt_file: 1 });
+    const ledger = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'bronze.file_ledger')!,
+      'source_file',
+    );
+    expect(ledger.map((r) => [r.lines_read, r.records_quarantined, r.corrupt])).to.deep.equal([
+      ['0', '1', true],
+      ['0', '0', false],
+      ['0', '0', false],
+    ]);
+    expectChecksPass(await runLocalChecks(lake));
+
+    expect((await runIncremental({ source, lake })).batchFiles, 'unchanged corrupt file is not retried').to.equal(0);
+
+    writeSource(source, corruptKey, gz);
+    const fixed = await runIncremental({ source, lake });
+    expect(fixed).to.include({ batchFiles: 1, linesRead: 2, silverRowsAdded: 2, corruptFiles: 0 });
+    const q = await tableRows(
+      lake,
+      LAKE_TABLES.find((t) => t.id === 'quarantine.events')!,
+      'source_file',
+    );
+    expect(q, 'the corrupt_file entry is replaced').to.deep.equal([]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('a run that crashes after writing some tables leaves a readable lake, and the next run completes it', async () => {
+    const source = tempDir('crash');
+    const lake = tempDir('crashlake');
+    const reference = tempDir('crashref');
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_a' }), eventLine({ user_id: 'u_b' })]);
+    await runIncremental({ source, lake });
+    await runIncremental({ source, lake: reference });
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [eventLine({ user_id: 'u_a' }), eventLine({ user_id: 'u_c', timestamp: '2025-11-19T17:59:00Z' })]);
+    // Same steps, but the pipeline dies right after silver is written (gold and state not yet).
+    const crashing = {
+      ...manifest,
+      steps: [...manifest.steps.slice(0, manifest.steps.findIndex((st) => st.name === 'silver') + 1), { name: 'boom', sql: 'sql/does-not-exist.sql' }],
+    };
+    let failed = false;
+    try {
+      await runIncremental({ source, lake, manifest: crashing });
+    } catch {
+      failed = true;
+    }
+    expect(failed).to.equal(true);
+    const midway = await runLocalChecks(lake);
+    expect(midway.filter((r) => r.kind === 'structural' && r.status !== 'pass')).to.deep.equal([]);
+
+    const completed = await runIncremental({ source, lake });
+    expect(completed.batchFiles).to.equal(1);
+    expect(completed).to.include({ silverRowsAdded: 1, duplicatesDropped: 1 });
+    await runIncremental({ source, lake: reference });
+    expect(await runDeliverableQueries(lake)).to.deep.equal(await runDeliverableQueries(reference));
+    expectChecksPass(await runLocalChecks(lake));
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * How the local engine writes the lake: a batch only adds files, except for files the lake
+ * already holds rows of; gold is summed from hourly building blocks; a run that fails or dies
+ * leaves the lake exactly as before it.
+ */
+import { expect } from 'chai';
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { runIncremental } from '../../../etl/local/engine';
+import { runLocalChecks } from '../../../etl/local/checks';
+import { failsRun } from '../../../etl/check-runtime';
+import { runDeliverableQueries } from '../../../etl/local/queries';
+import { ETL_DIR, manifest } from '../../../etl/manifest';
+import { lakeContents, lakeDifferences } from '../../helpers/lake-contents';
+import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
+
+/** Every data file of the lake (bookkeeping folders aside) with the SHA-256 of its bytes. */
+function lakeFiles(lake: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(lake, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.name.startsWith('_')) continue;
+      if (entry.isDirectory()) walk(child);
+      else
+        out.set(
+          child,
+          crypto
+            .createHash('sha256')
+            .update(fs.readFileSync(path.join(lake, child)))
+            .digest('hex'),
+        );
+    }
+  };
+  walk('');
+  return out;
+}
+
+const inHour = (files: Map<string, string>, prefix: string) => [...files.keys()].filter((f) => f.startsWith(prefix));
+
+function expectAllChecksPass(results: Awaited<ReturnType<typeof runLocalChecks>>): void {
+  expect(results.filter(failsRun).map((r) => `${r.id}: ${r.observed}`)).to.deep.equal([]);
+  expect(results.filter((r) => r.status === 'pass').length, 'checks that passed').to.be.greaterThan(10);
+}
+
+describe('local engine: what a batch writes', function () {
+  this.timeout(120_000);
+
+  it('a batch into an hour that already has data adds files and rewrites none of the ones there', async () => {
+    const source = tempDir('append-src');
+    const lake = tempDir('append-lake');
+    writeSource(source, keyAt('2025-11-19T17:50:00Z'), [eventLine({ user_id: 'u_a' }), eventLine({ user_id: 'u_b', event_type: 'purchase' })]);
+    await runIncremental({ source, lake });
+    const before = lakeFiles(lake);
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_c' }), eventLine({ user_id: 'u_a' })]);
+    const second = await runIncremental({ source, lake });
+    const after = lakeFiles(lake);
+
+    for (const prefix of ['bronze/events/', 'silver/events/']) {
+      const old = inHour(before, prefix);
+      expect(old, prefix).to.have.length(1);
+      expect(after.get(old[0]), `${old[0]} untouched`).to.equal(before.get(old[0]));
+      expect(inHour(after, prefix), prefix).to.have.length(2);
+    }
+    // one duplicate (u_a's identical event) dropped, not written again
+    expect(second).to.include({ silverRowsAdded: 1, duplicatesDropped: 1 });
+    // the daily gold is summed from the hour's blocks: every answer equals a lake built in one batch
+    const oneBatch = tempDir('append-one');
+    await runIncremental({ source, lake: oneBatch });
+    expect(
+      lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(oneBatch, { omitColumns: ['ingested_at'] }), [
+        'two batches',
+        'one batch',
+      ]),
+    ).to.deep.equal([]);
+    expectAllChecksPass(await runLocalChecks(lake));
+  });
+
+  it('only the partitions of a file the lake already holds are rewritten when it is processed again', async () => {
+    const source = tempDir('redo-src');
+    const lake = tempDir('redo-lake');
+    writeSource(source, keyAt('2025-11-19T16:50:00Z'), [eventLine({ user_id: 'u_a', timestamp: '2025-11-19T16:50:00Z' })]);
+    writeSource(source, keyAt('2025-11-19T17:50:00Z'), [eventLine({ user_id: 'u_b' })]);
+    await runIncremental({ source, lake });
+    const before = lakeFiles(lake);
+    const done = await lakeContents(lake, { omitColumns: ['ingested_at'] });
+    // the processed-files state is lost (as after a crash between the lake commit and the state)
+    const key = keyAt('2025-11-19T17:50:00Z');
+    const statePath = path.join(lake, '_state');
+    for (const name of fs.readdirSync(statePath).filter((n) => n.endsWith('.json'))) {
+      const file = path.join(statePath, name);
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(JSON.stringify(key), JSON.stringify(`${key}.forgotten`)));
+    }
+    const redo = await runIncremental({ source, lake });
+    expect(redo.batchFiles).to.equal(1);
+    const after = lakeFiles(lake);
+    // the 16:00 hour (another file) is not touched; the 17:00 hour is rewritten, not appended to
+    for (const prefix of ['bronze/events/year=2025/month=11/day=19/hour=16/', 'silver/events/event_date=2025-11-19/event_hour=16/']) {
+      for (const f of inHour(before, prefix)) expect(after.get(f), f).to.equal(before.get(f));
+    }
+    for (const prefix of ['bronze/events/year=2025/month=11/day=19/hour=17/', 'silver/events/event_date=2025-11-19/event_hour=17/']) {
+      expect(inHour(after, prefix), prefix).to.have.length(1);
+      expect(inHour(after, prefix)).not.to.deep.equal(inHour(before, prefix));
+    }
+    expect(lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), done, ['reprocessed', 'first run'])).to.deep.equal([]);
+  });
+
+  it('a run that fails after writing some tables leaves every file of the lake as it was', async () => {
+    const source = tempDir('fail-src');
+    const lake = tempDir('fail-lake');
+    writeSource(source, keyAt('2025-11-19T17:50:00Z'), [eventLine({ user_id: 'u_a' })]);
+    await runIncremental({ source, lake });
+    const before = lakeFiles(lake);
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_b' })]);
+    const boom = path.join(lake, '..', `${path.basename(lake)}-boom.sql`);
+    fs.writeFileSync(boom, "SELECT CAST('not a number' AS INTEGER) AS n");
+    const after = manifest.steps.findIndex((st) => st.name === 'gold_hourly_event_counts') + 1;
+    const failing = { ...manifest, steps: [...manifest.steps.slice(0, after), { name: 'boom', sql: path.relative(ETL_DIR, boom) }] };
+    let error: unknown;
+    await runIncremental({ source, lake, manifest: failing }).catch((err) => (error = err));
+    expect(String(error)).to.match(/not a number/);
+    expect([...lakeFiles(lake)]).to.deep.equal([...before]);
+    expect(fs.readdirSync(lake).filter((n) => n === '_trash' || n === '_staging')).to.deep.equal([]);
+  });
+
+  it('a run killed mid-write is rolled back by the next run, which then completes the batch', async function () {
+    const source = tempDir('kill-src');
+    const lake = tempDir('kill-lake');
+    const reference = tempDir('kill-ref');
+    writeSource(source, keyAt('2025-11-19T17:50:00Z'), [eventLine({ user_id: 'u_a' })]);
+    await runIncremental({ source, lake });
+    const before = lakeFiles(lake);
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_b' }), eventLine({ user_id: 'u_c', timestamp: '2025-11-19T18:01:00Z' })]);
+
+    // A child process runs the pipeline with a step that never ends after silver and the ledger
+    // are written, and is killed there: no code of the engine runs after the kill.
+    const stallAfter = manifest.steps.findIndex((st) => st.name === 'gold_hourly_event_counts');
+    const stallSql = path.join(lake, '..', `${path.basename(lake)}-stall.sql`);
+    fs.writeFileSync(stallSql, 'SELECT COUNT(*) AS n FROM range(1000000000000) a');
+    const script = path.join(lake, '..', `${path.basename(lake)}-run.ts`);
+    fs.writeFileSync(
+      script,
+      `import { runIncremental } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'local', 'engine'))};
+      import { manifest } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'manifest'))};
+      const steps = [...manifest.steps.slice(0, ${stallAfter + 1}), { name: 'stall', sql: ${JSON.stringify(path.relative(ETL_DIR, stallSql))} }];
+      void runIncremental({ source: ${JSON.stringify(source)}, lake: ${JSON.stringify(lake)}, manifest: { ...manifest, steps }, log: (l) => console.log(l) });`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('step gold_hourly_event_counts:')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`the child ended before the stall step:\n${out}`)));
+    });
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect([...lakeFiles(lake)], 'the killed run placed files').not.to.deep.equal([...before]);
+
+    const logs: string[] = [];
+    const completed = await runIncremental({ source, lake, log: (l) => logs.push(l) });
+    expect(
+      logs.some((l) => /rolled back 1 interrupted run/.test(l)),
+      logs.join('\n'),
+    ).to.equal(true);
+    expect(completed).to.include({ batchFiles: 1, silverRowsAdded: 2, duplicatesDropped: 0 });
+    await runIncremental({ source, lake: reference });
+    expect(
+      lakeDifferences(await lakeContents(lake, { omitColumns: ['ingested_at'] }), await lakeContents(reference, { omitColumns: ['ingested_at'] }), [
+        'recovered',
+        'reference',
+      ]),
+    ).to.deep.equal([]);
+    expect(await runDeliverableQueries(lake)).to.deep.equal(await runDeliverableQueries(reference));
+  });
+});
