@@ -65,8 +65,12 @@ export interface ChildRun {
 
 const RUNNER = path.join(__dirname, 'run-batch.ts');
 const REPO = path.resolve(__dirname, '..');
-/** Often enough to see a JVM's heap grow; cheap enough (one /proc walk) not to disturb the run. */
-const SAMPLE_MS = 100;
+/**
+ * Sampling period of a Spark child's process tree: often enough to see a JVM's heap grow, rare
+ * enough not to disturb the run. A DuckDB child is sampled only at the start and end of a batch
+ * (its memory and CPU are the child's own, which it measures exactly).
+ */
+const SAMPLE_MS = 250;
 
 let pageBytes: number | undefined;
 function pageSize(): number {
@@ -98,43 +102,47 @@ export interface TreeSample {
   readonly cpuSeconds: Map<number, number>;
 }
 
-/** Samples a process tree from /proc/<pid>/stat (empty when /proc is absent). */
-export function sampleProcessTree(rootPid: number): TreeSample {
-  const children = new Map<number, number[]>();
-  const stats = new Map<number, { rss: number; cpu: number }>();
-  let entries: string[];
+/** The children of a process, from /proc/<pid>/task/<tid>/children (one file per thread). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
   try {
-    entries = readdirSync('/proc');
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return { rssBytes: 0, cpuSeconds: new Map() };
+    return out; // the process ended meanwhile, or no /proc
   }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
+  for (const tid of tasks) {
     try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
     } catch {
-      continue; // the process ended meanwhile
+      // the thread ended meanwhile
     }
-    // The fields after the command name (which may hold spaces and parentheses), from field 3
-    // (state): ppid is field 4, utime 14, stime 15 (clock ticks), rss 24 (pages).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pid = Number(name);
-    const ppid = Number(fields[1]);
-    stats.set(pid, { rss: Number(fields[21]) * pageSize(), cpu: (Number(fields[11]) + Number(fields[12])) / clockTicks() });
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
+  return out;
+}
+
+/**
+ * Samples a process tree from /proc: only the tree's own entries are read (a walk of all of /proc
+ * on every sample costs a noticeable share of a core on a busy machine).
+ */
+export function sampleProcessTree(rootPid: number): TreeSample {
   let rssBytes = 0;
   const cpuSeconds = new Map<number, number>();
   const todo = [rootPid];
   while (todo.length > 0) {
     const pid = todo.pop() as number;
-    const st = stats.get(pid);
-    if (st) {
-      rssBytes += st.rss;
-      cpuSeconds.set(pid, st.cpu);
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // the process ended meanwhile
     }
-    todo.push(...(children.get(pid) ?? []));
+    // The fields after the command name (which may hold spaces and parentheses), from field 3
+    // (state): utime is field 14, stime 15 (clock ticks), rss 24 (pages).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    rssBytes += Number(fields[21]) * pageSize();
+    cpuSeconds.set(pid, (Number(fields[11]) + Number(fields[12])) / clockTicks());
+    todo.push(...childrenOf(pid));
   }
   return { rssBytes, cpuSeconds };
 }
@@ -161,7 +169,7 @@ export async function runInChild(run: ChildRun): Promise<MeasuredBatch[]> {
       treePeak = Math.max(treePeak, t.rssBytes);
       for (const [pid, cpu] of t.cpuSeconds) if (pid !== child.pid) cpuLatest.set(pid, cpu);
     };
-    const timer = setInterval(sample, SAMPLE_MS);
+    const timer = run.engine === 'spark' ? setInterval(sample, SAMPLE_MS) : undefined;
     let pending = '';
     let errTail = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -192,11 +200,11 @@ export async function runInChild(run: ChildRun): Promise<MeasuredBatch[]> {
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (errTail = (errTail + d).slice(-4000)));
     child.on('error', (err) => {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       reject(err);
     });
     child.on('close', (code) => {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       if (code === 0 && results.length === run.plan.batches.length) resolve(results);
       else reject(new Error(`${run.engine} batch in ${run.root} failed (exit ${code}): ${errTail.trim().split('\n').slice(-3).join(' | ')}`));
     });

@@ -705,7 +705,7 @@ async function main() {
       `(one every ${cfg.dayIntervalMinutes} min); Spark cost file ${int(cfg.sparkEventsPerFile)} lines; duplicate rate ${DUPLICATE_RATE}, malformed rate ${MALFORMED_RATE}`,
   );
   console.log("  wall = seconds of the engine call in the child process (start-up excluded); peak memory = the child's maxRSS on DuckDB,");
-  console.log('  the sampled peak RSS of the whole process tree (Node + Python + JVM, every 100 ms) on Spark');
+  console.log('  the sampled peak RSS of the whole process tree (Node + Python + JVM, every 250 ms) on Spark');
   console.log(`  work folder: ${root}${cfg.keep ? ' (kept)' : ' (removed at the end; BENCH_KEEP=1 keeps it)'}`);
   const total = performance.now();
   try {
