@@ -221,21 +221,29 @@ describe('Spark engine side by side with the DuckDB engine', function () {
     }
   });
 
-  it('`lakehouse run --engine spark` runs from the command line and `query --format json` answers as on a DuckDB lake', () => {
-    const src = tempDir('cli-src');
-    writeSource(src, 'events/year=2025/month=11/day=19/hour=17/minute=54/events-20251119-175454.jsonl.gz', fs.readFileSync(STARTER));
+  it('`lakehouse run --engine spark` continues a Spark lake from the command line, and `query --format json` answers on it as on the DuckDB lake', () => {
+    // The lakes are up to date, so the run finds nothing to read: this checks the command's
+    // dispatch to the engine and its state without a further Spark run (the batches above ran
+    // through the same runEngine the command calls).
     const answers: string[] = [];
     for (const engine of ENGINES) {
-      const lake = path.join(tempDir(`cli-${engine}`), 'lake');
-      const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', engine, '--source', src, '--lake', lake], {
+      const run = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'bin', 'lakehouse.js'), 'run', '--engine', engine, '--source', source, '--lake', lakes[engine]],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^files 0\b/m);
+      expect(run.stderr).to.match(/0 new or changed file\(s\), \d+ already processed/);
+      const query = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'query', '--lake', lakes[engine], '--format', 'json'], {
         encoding: 'utf8',
       });
-      expect(run.status, run.stderr).to.equal(0);
-      expect(run.stdout).to.match(/lines 100\b/);
-      const query = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'lakehouse.js'), 'query', '--lake', lake, '--format', 'json'], { encoding: 'utf8' });
       expect(query.status, query.stderr).to.equal(0);
       answers.push(query.stdout);
     }
+    expect(Object.keys(JSON.parse(answers[0])), 'answers').to.have.length(5);
     expect(JSON.parse(answers[1])).to.deep.equal(JSON.parse(answers[0]));
   });
 });
