@@ -257,7 +257,7 @@ async function oneBatch(tree: Tree, engine: Engine, source: string, lake: string
 }
 
 /** Runs a measurement for each tree; a tree whose run fails gets its error instead of figures. */
-type PerTree<T> = Record<Tree['label'], T | Error>;
+type PerTree<T> = Partial<Record<Tree['label'], T | Error>>;
 async function forEachTree<T>(trees: readonly Tree[], fn: (tree: Tree) => Promise<T>): Promise<PerTree<T>> {
   const out = {} as PerTree<T>;
   for (const tree of trees) {
@@ -442,11 +442,11 @@ async function runSpark(trees: readonly Tree[], days: PerTree<DayResult>, dayFil
   for (let rep = 0; rep < cfg.sparkRepeats; rep++) {
     for (const tree of order) {
       const r = results[tree.label];
-      if (r instanceof Error) continue;
+      if (r === undefined || r instanceof Error) continue;
       const day = days[tree.label];
       const dir = path.join(WORK, tree.label, `spark-${rep}`);
       try {
-        if (day instanceof Error) throw new Error(`no day lake (its DuckDB build failed: ${day.message.split('\n')[0]})`);
+        if (day === undefined || day instanceof Error) throw new Error(`no day lake (its DuckDB build failed: ${day?.message.split('\n')[0]})`);
         const first = await oneBatch(tree, 'spark', path.join(dir, 'source-first'), path.join(dir, 'lake-first'), batchOf([dayFiles[0]]));
         add(r.first, first);
         describeBatch(tree.label, `run ${rep + 1}, first file of the day`, first);
@@ -626,7 +626,8 @@ function printRows(title: string, rows: readonly Row[]): void {
   );
 }
 
-const medianOf = <T>(v: T | Error, pick: (t: T) => number[]): number | undefined | Error => {
+const medianOf = <T>(v: T | Error | undefined, pick: (t: T) => number[]): number | undefined | Error => {
+  if (v === undefined) return undefined;
   if (v instanceof Error) return v;
   const xs = pick(v);
   return xs.length ? median(xs) : undefined;
@@ -654,12 +655,13 @@ function singleFileRows(hours: PerTree<HourResult> | undefined, days: PerTree<Da
 }
 
 /** lines/s over the hour: all lines read / the sum of the batches' engine seconds. */
-function hourRate(h: HourResult | Error): number | Error {
-  if (h instanceof Error) return h;
+function hourRate(h: HourResult | Error | undefined): number | Error | undefined {
+  if (h === undefined || h instanceof Error) return h;
   return sum(h.batches.map((b) => b.linesRead)) / sum(h.batches.map((b) => b.seconds));
 }
 
-function growth<T>(v: T | Error, pick: (t: T) => [Figures, Figures], of: keyof Figures): number | undefined | Error {
+function growth<T>(v: T | Error | undefined, pick: (t: T) => [Figures, Figures], of: keyof Figures): number | undefined | Error {
+  if (v === undefined) return undefined;
   if (v instanceof Error) return v;
   const [first, last] = pick(v);
   if (first[of].length === 0 || last[of].length === 0) return undefined;
@@ -709,7 +711,9 @@ async function main() {
   console.log(`  work folder: ${root}${cfg.keep ? ' (kept)' : ' (removed at the end; BENCH_KEEP=1 keeps it)'}`);
   const total = performance.now();
   try {
-    const trees = [await extractBaseline(root), await copyWorkingTree(root)];
+    // BENCH_TREES=candidate (or baseline) measures one design alone, when a shared machine leaves no time for both.
+    const wanted = new Set((process.env.BENCH_TREES ?? 'baseline,candidate').split(',').map((x) => x.trim()));
+    const trees = [...(wanted.has('baseline') ? [await extractBaseline(root)] : []), ...(wanted.has('candidate') ? [await copyWorkingTree(root)] : [])];
     for (const t of trees) console.log(`  ${t.label}: ${t.description}`);
 
     const gen = path.join(root, 'generated');
