@@ -164,30 +164,50 @@ export class EtlPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: EtlPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(componentType('EtlPipeline'), name, {}, withFormerTypes('EtlPipeline', opts));
-    const settings = args.job ?? {};
-    const bucket = args.analyticsBucketName;
     const objects = etlCodeObjects(args.etlDir ?? ETL_DIR);
     this.codeVersion = codeVersion(objects);
-    const versioned = (key: string) => `${codePrefix(this.codeVersion)}${key.slice('etl/'.length)}`;
+    this.codeObjects = this.uploadCode(name, args, objects);
+    const glueVersion = args.job?.glueVersion ?? '5.0';
+    this.driverLogGroup = driverOutputLogGroup(glueVersion);
+    this.job = this.createJob(name, args, objects, glueVersion);
+    this.jobName = this.job.name;
+    if (args.job?.schedule !== undefined) this.starter = this.createStarter(name, args, args.job.schedule);
+    const alerting = this.createFailureAlerting(name, args);
+    this.failureTopic = alerting.topic;
+    this.failureAlarm = alerting.alarm;
+    this.registerOutputs({ jobName: this.jobName, codeVersion: this.codeVersion, failureTopicArn: this.failureTopic.arn });
+  }
 
+  /** The ETL code under a prefix named by its content hash (etl/<version>/...). */
+  private uploadCode(name: string, args: EtlPipelineArgs, objects: ReturnType<typeof etlCodeObjects>): aws.s3.BucketObjectv2[] {
+    const bucket = args.analyticsBucketName;
     // The resource names stay those of the unversioned keys, so a new version replaces each
     // object (a new key) instead of adding resources. The replaced objects are retained, not
     // deleted: a run that started on the previous version keeps reading that version whole.
     // Each version is a few tens of kilobytes; docs/operations.md says how to prune old ones.
-    this.codeObjects = objects.map(
+    return objects.map(
       (o) =>
         new aws.s3.BucketObjectv2(
           `${name}-${o.key.replace(/[/.]/g, '-')}`,
           {
             bucket,
-            key: versioned(o.key),
+            key: this.versioned(o.key),
             contentType: o.contentType,
             ...(o.file !== undefined ? { source: new pulumi.asset.FileAsset(o.file) } : { content: o.content }),
           },
           { parent: this, retainOnDelete: true },
         ),
     );
+  }
 
+  private versioned(key: string): string {
+    return `${codePrefix(this.codeVersion)}${key.slice('etl/'.length)}`;
+  }
+
+  /** The Glue job and its role: runs etl/glue/job.py on the uploaded code version. */
+  private createJob(name: string, args: EtlPipelineArgs, objects: ReturnType<typeof etlCodeObjects>, glueVersion: string): aws.glue.Job {
+    const settings = args.job ?? {};
+    const bucket = args.analyticsBucketName;
     const roleArn = roleArnFor(args.role, {
       name: `${name}-glue`,
       roleName: names.glueRole(args.studentId),
@@ -211,23 +231,21 @@ export class EtlPipeline extends pulumi.ComponentResource {
     });
 
     const s3 = (key: string) => pulumi.interpolate`s3://${bucket}/${key}`;
-    const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => versioned(o.key));
+    const extraPyFiles = objects.filter((o) => o.key.startsWith('etl/glue/') && o.key !== 'etl/glue/job.py').map((o) => this.versioned(o.key));
     const jobName = names.glueJob(args.studentId);
-    const glueVersion = settings.glueVersion ?? '5.0';
-    this.driverLogGroup = driverOutputLogGroup(glueVersion);
     // Glue 5.0 logs in real time by itself and documents --enable-continuous-cloudwatch-log for
     // 4.0 and earlier only; older versions still need the flag to log while a run is going.
     const continuousLogFlag: Record<string, string> =
       Number(glueVersion) >= REAL_TIME_LOGGING_GLUE_VERSION ? {} : { '--enable-continuous-cloudwatch-log': 'true' };
 
-    this.job = new aws.glue.Job(
+    return new aws.glue.Job(
       `${name}-job`,
       {
         name: jobName,
         description: 'Medallion ETL: source events -> bronze, silver, quarantine, gold (etl/manifest.json)',
         roleArn,
         glueVersion,
-        command: { name: 'glueetl', pythonVersion: '3', scriptLocation: s3(versioned('etl/glue/job.py')) },
+        command: { name: 'glueetl', pythonVersion: '3', scriptLocation: s3(this.versioned('etl/glue/job.py')) },
         workerType: settings.workerType ?? 'G.1X',
         numberOfWorkers: settings.numberOfWorkers ?? 2,
         executionClass: settings.executionClass ?? 'STANDARD',
@@ -263,26 +281,30 @@ export class EtlPipeline extends pulumi.ComponentResource {
       // The job must not run (or be triggered) against code that is still uploading.
       { parent: this, dependsOn: [...this.codeObjects] },
     );
-    this.jobName = this.job.name;
+  }
 
-    if (settings.schedule !== undefined) {
-      this.starter = new EtlStarter(
-        `${name}-starter`,
-        {
-          studentId: args.studentId,
-          accountId: args.accountId,
-          region: args.region,
-          partition: args.partition,
-          jobName: this.job.name,
-          sourceBucketName: args.sourceBucketName,
-          schedule: settings.schedule,
-          role: args.role,
-          code: args.starterCode,
-        },
-        { parent: this },
-      );
-    }
+  /** The Lambda that starts the job on a schedule when new source files have landed. */
+  private createStarter(name: string, args: EtlPipelineArgs, schedule: string): EtlStarter {
+    return new EtlStarter(
+      `${name}-starter`,
+      {
+        studentId: args.studentId,
+        accountId: args.accountId,
+        region: args.region,
+        partition: args.partition,
+        jobName: this.job.name,
+        sourceBucketName: args.sourceBucketName,
+        schedule,
+        role: args.role,
+        code: args.starterCode,
+      },
+      { parent: this },
+    );
+  }
 
+  /** A failed or timed-out run notifies an SNS topic and sets an alarm. */
+  private createFailureAlerting(name: string, args: EtlPipelineArgs): { topic: aws.sns.Topic; alarm: aws.cloudwatch.MetricAlarm } {
+    const jobName = names.glueJob(args.studentId);
     // Failed-run alerting. What really signals a failed RUN is Glue's own "Glue Job State
     // Change" event with state FAILED or TIMEOUT: it fires once per run, also when the
     // script dies before Spark starts a task. glue.driver.aggregate.numFailedTasks counts failed
@@ -304,11 +326,11 @@ export class EtlPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.failureTopic = new aws.sns.Topic(`${name}-failed-runs`, { name: names.etlFailureTopic(args.studentId) }, { parent: this });
+    const topic = new aws.sns.Topic(`${name}-failed-runs`, { name: names.etlFailureTopic(args.studentId) }, { parent: this });
     const topicPolicy = new aws.sns.TopicPolicy(
       `${name}-failed-runs`,
       {
-        arn: this.failureTopic.arn,
+        arn: topic.arn,
         policy: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [
@@ -317,7 +339,7 @@ export class EtlPipeline extends pulumi.ComponentResource {
               Effect: 'Allow',
               Principal: { Service: 'events.amazonaws.com' },
               Action: 'sns:Publish',
-              Resource: this.failureTopic.arn,
+              Resource: topic.arn,
               Condition: { ArnEquals: { 'aws:SourceArn': failedRuns.arn } },
             },
           ],
@@ -325,15 +347,11 @@ export class EtlPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.cloudwatch.EventTarget(`${name}-failed-runs`, { rule: failedRuns.name, arn: this.failureTopic.arn }, { parent: this, dependsOn: [topicPolicy] });
+    new aws.cloudwatch.EventTarget(`${name}-failed-runs`, { rule: failedRuns.name, arn: topic.arn }, { parent: this, dependsOn: [topicPolicy] });
     if (args.alarmEmail !== undefined) {
-      new aws.sns.TopicSubscription(
-        `${name}-failed-runs-email`,
-        { topic: this.failureTopic.arn, protocol: 'email', endpoint: args.alarmEmail },
-        { parent: this },
-      );
+      new aws.sns.TopicSubscription(`${name}-failed-runs-email`, { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail }, { parent: this });
     }
-    this.failureAlarm = new aws.cloudwatch.MetricAlarm(
+    const alarm = new aws.cloudwatch.MetricAlarm(
       `${name}-failed-runs`,
       {
         name: names.etlFailureAlarm(args.studentId),
@@ -351,7 +369,6 @@ export class EtlPipeline extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    this.registerOutputs({ jobName: this.jobName, codeVersion: this.codeVersion, failureTopicArn: this.failureTopic.arn });
+    return { topic, alarm };
   }
 }
