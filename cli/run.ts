@@ -65,6 +65,8 @@ export function summaryLines(s: RunSummary, seconds: number): string[] {
   if (reasons.length > 0) lines.push(`quarantine by reason: ${reasons.map(([r, c]) => `${r}=${n(c)}`).join(' ')}`);
   const parts = Object.entries(s.partitionsRewritten);
   if (parts.length > 0) lines.push(`partitions written: ${parts.map(([t, c]) => `${t}=${n(c)}`).join(' ')}`);
+  const compacted = Object.entries(s.partitionsCompacted);
+  if (compacted.length > 0) lines.push(`partitions compacted into one file: ${compacted.map(([t, c]) => `${t}=${n(c)}`).join(' ')}`);
   lines.push(`done in ${formatSeconds(seconds)}`);
   return lines;
 }

@@ -18,6 +18,10 @@
  *        replaced (or deleted when the result has no row for it), as in `replace`. This is what
  *        keeps a batch's work proportional to the batch: only a file that is processed again
  *        (its rows may already be in the lake) makes its partitions be rewritten.
+ *        One more exception keeps every partition's file count bounded: when the added file
+ *        would leave a partition with more than `maxFilesPerPartition` files, the partition is
+ *        compacted instead, rewritten as one file holding its current rows plus the result's, and
+ *        replaced like a partition of `replacing`.
  *      Replaced files are deleted only once the whole run has written everything, and a run
  *      that fails before that leaves the lake as it was: no step's write is ever half visible.
  *    - `read`: registers as view `name` the current rows of `read.table`, restricted to the
@@ -56,6 +60,16 @@ export interface ManifestStep {
 
 export interface Manifest {
   readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * Most files a partition may hold after an `append` write; a write that would leave more
+   * compacts the partition into one file (see the module comment). Late events make a batch
+   * touch many old hours, each gaining a tiny file, and every file costs Athena and Spark an
+   * open and a footer read. The bound must stay well above what an ordinary hour receives
+   * (one file per 5-minute batch, 12 or 13, plus one or two from the next hour's batches for
+   * events that cross the hour boundary): the manifest's 24 never compacts an ordinary hour,
+   * only one that late data keeps landing in, and then once per that many late batches.
+   */
+  readonly maxFilesPerPartition: number;
   readonly steps: readonly ManifestStep[];
 }
 
@@ -84,6 +98,10 @@ export function stepTable(step: ManifestStep): TableDef | undefined {
 
 /** Fails fast, naming the step, when the manifest is inconsistent with itself or the schema. */
 export function validateManifest(m: Manifest): Manifest {
+  const bound: unknown = m.maxFilesPerPartition;
+  if (typeof bound !== 'number' || !Number.isSafeInteger(bound) || bound < 1) {
+    throw new Error(`manifest maxFilesPerPartition: expected a whole number >= 1, got ${JSON.stringify(bound) ?? 'nothing'}`);
+  }
   const views = new Set(Object.keys(m.inputs));
   for (const step of m.steps) {
     const where = `manifest step '${step.name}'`;

@@ -5,13 +5,14 @@
  * lock, scans the source folder for files not processed yet, streams them into the input views
  * of etl/manifest.json (batch_files, batch_lines), runs the manifest's steps in order (the same
  * SQL files the Glue job runs), reads the partitions `read` steps ask for, replaces the
- * partitions `writes` steps produce, and commits the processed-files state last. A failed run
+ * partitions `writes` steps produce (an append adds a file, or compacts a partition that would
+ * hold too many), and commits the processed-files state last. A failed run
  * puts back any partition it had moved out without its replacement and removes its staging.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
-import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath } from '../manifest';
+import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath, validateManifest } from '../manifest';
 import { duckDbParquetType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
 import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError, isIoError } from './errors';
@@ -52,6 +53,8 @@ export interface RunSummary {
   quarantinedByReason: Record<string, number>;
   /** Partitions written (appended to, replaced or removed) per table id. */
   partitionsRewritten: Record<string, number>;
+  /** Of those, partitions an append compacted into one file (over maxFilesPerPartition), per table id. */
+  partitionsCompacted: Record<string, number>;
   /** Wall time per manifest step, plus `load_batch` (reading and decompressing the source files). */
   stepSeconds: Record<string, number>;
   /** Source entries not processed, each with why (symbolic links, other files, unreadable folders...). */
@@ -77,6 +80,7 @@ export function emptySummary(): RunSummary {
     corruptFiles: 0,
     quarantinedByReason: {},
     partitionsRewritten: {},
+    partitionsCompacted: {},
     stepSeconds: {},
     skipped: [],
     unreadableFiles: 0,
@@ -88,7 +92,9 @@ export function emptySummary(): RunSummary {
 
 export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
   const log = opts.log ?? (() => undefined);
-  const steps = (opts.manifest ?? defaultManifest).steps;
+  // A manifest given for tests is checked as etl/manifest.json is when it loads.
+  const pipeline = opts.manifest === undefined ? defaultManifest : validateManifest(opts.manifest);
+  const steps = pipeline.steps;
   const bounds = readBounds(opts);
   assertSourceReadable(opts.source);
   prepareLakeForRun(opts.lake, opts.source);
@@ -117,7 +123,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     // write replaces the partitions of the read it rewrites (see writtenPartitions).
     const readDirs = new Map<string, string[]>();
     const latestRead = new Map<string, string>();
-    const lastUse = lastUses(steps, Object.keys((opts.manifest ?? defaultManifest).inputs));
+    const lastUse = lastUses(steps, Object.keys(pipeline.inputs));
     const lazyViews = new Set(steps.filter((st, i) => st.read && canStayLazy(steps, i, lastUse)).map((st) => st.name));
     for (const [index, step] of steps.entries()) {
       t0 = Date.now();
@@ -128,9 +134,14 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
       if (step.writes) {
         const table = tableById(step.writes);
         const replacing = step.mode === 'append' ? step.replacing : latestRead.get(table.id);
-        const n = await writePartitions(conn, opts.lake, runId, step, table, replacing === undefined ? [] : (readDirs.get(replacing) ?? []));
+        const replaceDirs = replacing === undefined ? [] : (readDirs.get(replacing) ?? []);
+        const written = await writePartitions(conn, opts.lake, runId, step, table, replaceDirs, pipeline.maxFilesPerPartition);
         latestRead.delete(table.id);
-        summary.partitionsRewritten[table.id] = (summary.partitionsRewritten[table.id] ?? 0) + n;
+        summary.partitionsRewritten[table.id] = (summary.partitionsRewritten[table.id] ?? 0) + written.partitions;
+        if (written.compacted > 0) {
+          summary.partitionsCompacted[table.id] = (summary.partitionsCompacted[table.id] ?? 0) + written.compacted;
+          log(`${table.id}: ${written.compacted} partition(s) compacted into one file each (over ${pipeline.maxFilesPerPartition} files)`);
+        }
       }
       if (step.report) reports[step.name] = await queryRows(conn, `SELECT * FROM ${step.name}`);
       for (const [name, last] of lastUse) {
@@ -346,8 +357,11 @@ async function runReadStep(conn: DuckDBConnection, lake: string, step: ManifestS
  * A `writes` step (etl/manifest.ts): one file per partition the result has rows in, written to
  * the run's staging folder first. In mode `replace`, and for the partitions `replaceDirs` names
  * in mode `append`, the staged partition is swapped in whole; in mode `append` every other
- * partition gets the file added beside the ones it holds. A partition of `replaceDirs` the
- * result has no rows for is removed. Returns the number of partitions written or removed.
+ * partition gets the file added beside the ones it holds, unless that would leave it with more
+ * than `maxFiles` files: then the staged file also holds the partition's current rows and the
+ * partition is swapped in whole (compacted), so the run's rollback covers it like any swap. A
+ * partition of `replaceDirs` the result has no rows for is removed. Returns the number of
+ * partitions written or removed, and how many of them were compacted.
  */
 async function writePartitions(
   conn: DuckDBConnection,
@@ -356,11 +370,16 @@ async function writePartitions(
   step: ManifestStep,
   table: TableDef,
   replaceDirs: readonly string[],
-): Promise<number> {
+  maxFiles: number,
+): Promise<{ partitions: number; compacted: number }> {
   const keys = table.partitionKeys;
   const parts = await queryRows(conn, `SELECT DISTINCT ${keys.map((k) => k.name).join(', ')} FROM ${step.name}`);
-  const columns = table.columns.map((c) => `CAST(${c.name} AS ${duckDbParquetType(c.type)}) AS ${c.name}`).join(', ');
+  const columns = (from: string) =>
+    `SELECT ${table.columns.map((c) => `CAST(${c.name} AS ${duckDbParquetType(c.type)}) AS ${c.name}`).join(', ')} FROM ${from}`;
+  const replacing = new Set(replaceDirs);
   const written: string[] = [];
+  const added = new Set<string>();
+  let compacted = 0;
   for (const part of parts) {
     const values: Record<string, string> = {};
     for (const k of keys) values[k.name] = partitionValue(table, k, part[k.name]);
@@ -368,16 +387,26 @@ async function writePartitions(
     const where = keys.map((k) => `${k.name} = ${partitionLiteral(k, values[k.name])}`).join(' AND ');
     const file = path.join(stagingDir(lake, runId), rel, partFileName(runId));
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await conn.run(`COPY (SELECT ${columns} FROM ${step.name} WHERE ${where}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${PARQUET_CODEC})`);
+    let select = `${columns(step.name)} WHERE ${where}`;
+    if (step.mode === 'append' && !replacing.has(rel)) {
+      // Only the partition's file names are listed: an append under the bound reads no data.
+      const current = partitionFiles(lake, [rel]);
+      if (current.length + 1 <= maxFiles) added.add(rel);
+      else {
+        select = `${columns(`(${tableSelectSql(table, current)})`)} UNION ALL ${select}`;
+        compacted++;
+      }
+    }
+    await conn.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${PARQUET_CODEC})`);
     written.push(rel);
   }
   for (const rel of written) {
-    if (step.mode === 'append' && !replaceDirs.includes(rel)) addFile(lake, runId, rel, partFileName(runId));
+    if (added.has(rel)) addFile(lake, runId, rel, partFileName(runId));
     else swapPartition(lake, runId, rel);
   }
   const emptied = replaceDirs.filter((rel) => !written.includes(rel));
   for (const rel of emptied) removePartition(lake, runId, rel);
-  return written.length + emptied.length;
+  return { partitions: written.length + emptied.length, compacted };
 }
 
 /**

@@ -2,7 +2,8 @@
  * Partition directories of the local lake and their crash-safe writing.
  *
  * A run changes the lake in two ways: it adds a file to a partition (appending writes), or it
- * replaces a partition by two renames: the current directory moves to `_trash/<run>/...`, the
+ * replaces a partition (replacing writes, and appends that compact a partition over its file
+ * bound into one file) by two renames: the current directory moves to `_trash/<run>/...`, the
  * fully written staged directory moves into its place. Before a run puts anything in place it
  * records the path in `_trash/<run>/placed`. The run is committed by renaming its trash folder
  * to `<run>.done` (then deleted), and only after that is the processed-files state saved.
