@@ -27,7 +27,7 @@ describe('components: stack config', () => {
       minEvents: 500000,
       maxEvents: 750000,
       duplicateRate: 0,
-      etlSchedule: 'cron(0/15 * * * ? *)',
+      etlSchedule: 'cron(0 * * * ? *)',
       glueVersion: '5.0',
       workerType: 'G.1X',
       numberOfWorkers: 2,

@@ -264,13 +264,13 @@ describe('components: the stack under mocks (default: labRole, created source bu
     for (const urn of objectUrns) expect(job.dependencies).to.include(urn);
   });
 
-  it('no Glue trigger: every 15 minutes the ETL starter Lambda checks for new files and starts the job', () => {
+  it('no Glue trigger: every hour the ETL starter Lambda checks for new files and starts the job', () => {
     expect(b.mocks.ofType('aws:glue/trigger:Trigger')).to.deep.equal([]);
     const fn = named(b.mocks, 'aws:lambda/function:Function', 'etl-starter').inputs;
     expect(fn).to.deep.include({ name: 'lakehouse-etl-starter-jdoe-01', runtime: 'nodejs22.x', handler: 'index.handler' });
     expect(fn.environment.variables).to.deep.equal({ JOB_NAME: 'lakehouse_etl_jdoe_01', SOURCE_BUCKET: SOURCE, SOURCE_PREFIX: 'events/' });
     const rule = named(b.mocks, 'aws:cloudwatch/eventRule:EventRule', 'etl-starter-schedule').inputs;
-    expect(rule).to.deep.include({ name: 'lakehouse-etl-starter-schedule-jdoe-01', scheduleExpression: 'cron(0/15 * * * ? *)' });
+    expect(rule).to.deep.include({ name: 'lakehouse-etl-starter-schedule-jdoe-01', scheduleExpression: 'cron(0 * * * ? *)' });
     const target = named(b.mocks, 'aws:cloudwatch/eventTarget:EventTarget', 'etl-starter-target').inputs;
     expect(target.rule).to.equal(rule.name);
     expect(target.arn).to.match(/:lakehouse-etl-starter-jdoe-01$/);
