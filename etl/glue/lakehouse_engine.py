@@ -59,6 +59,10 @@ SPARK_SETTINGS = (
 )
 
 
+# The manifest's bound on the files of an appended partition (etl/manifest.ts documents it).
+MAX_FILES_KEY = "maxFilesPerPartition"
+
+
 class ManifestError(ValueError):
     """manifest.json does not match this engine or tables.json."""
 
@@ -83,6 +87,7 @@ def load_manifest(storage, etl_path, tables):
     inputs = sorted(manifest.get("inputs", {}))
     if inputs != sorted(INPUT_VIEWS):
         raise ManifestError("%s: inputs %s, but the Glue job builds exactly %s" % (uri, inputs, sorted(INPUT_VIEWS)))
+    manifest[MAX_FILES_KEY] = check_file_bound(uri, manifest.get(MAX_FILES_KEY))
     names = set(inputs)
     for step in manifest.get("steps", []):
         where = "%s step '%s'" % (uri, step.get("name"))
@@ -98,6 +103,14 @@ def load_manifest(storage, etl_path, tables):
         check_write_mode(manifest, step, names, where)
         names.add(step["name"])
     return manifest
+
+
+def check_file_bound(uri, bound):
+    """maxFilesPerPartition as etl/manifest.ts validateManifest takes it: a whole number >= 1."""
+    whole = isinstance(bound, int) or (isinstance(bound, float) and bound.is_integer())
+    if isinstance(bound, bool) or not whole or bound < 1:
+        raise ManifestError("%s: %s: expected a whole number >= 1, got %s" % (uri, MAX_FILES_KEY, json.dumps(bound)))
+    return int(bound)
 
 
 def check_write_mode(manifest, step, earlier_views, where):
@@ -159,6 +172,7 @@ class LakehouseRun:
         configure_spark(self.spark)
         self.tables = load_tables(json.loads(self.storage.read_text(join_uri(args["etl_path"], "tables.json"))))
         manifest = load_manifest(self.storage, args["etl_path"], self.tables)
+        self.max_files_per_partition = manifest[MAX_FILES_KEY]
         self.sql_texts = load_sql_texts(self.storage, args["etl_path"], manifest)
         ingested_at = self.clock.now()
         run_id = ingested_at.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -267,26 +281,30 @@ class LakehouseRun:
         # leading keys (whole days of an hourly table) loaded the partition folders its files are in.
         self.loaded_partitions[name] = sorted({self.partition_folder(layout, f) for f in files})
         self.latest_read[layout.id] = name
-        if not files:
-            df = self.spark.createDataFrame([], layout.ddl())
-        else:
-            base = layout.base_uri(self.args["lake_path"]) + "/"
-            df = self.spark.read.schema(layout.ddl()).option("basePath", base).parquet(*files).selectExpr(*layout.read_projection())
+        df = self.read_files(layout, files) if files else self.spark.createDataFrame([], layout.ddl())
         df.createOrReplaceTempView(name)
 
+    def read_files(self, layout, files):
+        """The rows of the given data files of a table, typed as tables.json says."""
+        base = layout.base_uri(self.args["lake_path"]) + "/"
+        return self.spark.read.schema(layout.ddl()).option("basePath", base).parquet(*files).selectExpr(*layout.read_projection())
+
     def table_files(self, layout, prefixes):
-        """The table's data files under the partition prefixes: objects inside a full partition
+        """The table's data files under the partition prefixes."""
+        return [f for prefix in prefixes for f in self.data_files(layout, self.storage.list_uris(prefix))]
+
+    def data_files(self, layout, uris):
+        """The object URIs that are data files of the table: objects inside a full partition
         folder whose name Spark would read. Markers such as "event_hour=1_$folder$", _SUCCESS,
         the writer's _temporary scratch and hidden files name no rows."""
         names = layout.partition_key_names
         base = layout.base_uri(self.args["lake_path"]) + "/"
         files = []
-        for prefix in prefixes:
-            for uri in self.storage.list_uris(prefix):
-                parts = uri[len(base):].split("/")
-                in_partition = len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(parts, names))
-                if in_partition and not any(p.startswith(("_", ".")) for p in parts[len(names):]):
-                    files.append(uri)
+        for uri in uris:
+            parts = uri[len(base):].split("/")
+            in_partition = len(parts) > len(names) and all(seg.startswith(n + "=") for seg, n in zip(parts, names))
+            if in_partition and not any(p.startswith(("_", ".")) for p in parts[len(names):]):
+                files.append(uri)
         return files
 
     def partition_folder(self, layout, file_uri):
@@ -296,9 +314,9 @@ class LakehouseRun:
     def write_table(self, name, layout, step):
         """Writes view `name` to its table as the step's mode says (etl/manifest.ts), one new file
         per partition it has rows in, deleting nothing: the partitions it replaces, including the
-        ones a read loaded that the result has no row for, are recorded in the write journal and
-        their old files deleted when the run commits. Returns how many partitions were written
-        or emptied."""
+        ones a read loaded that the result has no row for and the appended ones it compacts, are
+        recorded in the write journal and their old files deleted when the run commits. Returns
+        how many partitions were written or emptied."""
         keys = layout.partition_key_names
         mode = step.get("mode", REPLACE)
         # replace: the latest earlier read of the table; append: the read named by `replacing`.
@@ -316,19 +334,37 @@ class LakehouseRun:
             # A partition the read loaded but the result has no rows for: all its rows came from
             # this batch's files, which no longer produce any (e.g. a corrupt file that was fixed).
             emptied = sorted(loaded - written)
-            replaced = sorted((written if mode == REPLACE else written & loaded) | set(emptied))
-            appended = sorted(written - set(replaced))
+            replaced = (written if mode == REPLACE else written & loaded) | set(emptied)
             if not written and not emptied:
                 self.log(json.dumps({"event": "write_skipped", "table": layout.id, "reason": "no rows in this batch"}))
                 return 0
-            self.journal.begin(layout.id, base, replaced, appended)
+            # The objects of every appended partition, listed once for the bound and the journal.
+            listed = {uri: sorted(self.storage.list_uris(uri)) for uri in sorted(written - replaced)}
+            compacted = self.partitions_to_compact(layout, listed)
+            self.journal.begin(layout.id, base, sorted(replaced | set(compacted)), sorted(set(listed) - set(compacted)), listed)
+            rows = df
+            if compacted:
+                # The partition's current rows join the batch's and, repartitioned by the keys,
+                # land in the same single file, which replaces the partition at commit.
+                existing = self.read_files(layout, [f for uri in sorted(compacted) for f in compacted[uri]])
+                rows = existing.selectExpr(*layout.write_projection()).unionByName(df).repartition(*_quoted(keys))
+                self.log(json.dumps({"event": "partitions_compacted", "table": layout.id, "partitions": len(compacted),
+                                     "max_files_per_partition": self.max_files_per_partition}))
             if touched:
-                df.write.mode("append").option("compression", PARQUET_CODEC).partitionBy(*keys).parquet(base)
+                rows.write.mode("append").option("compression", PARQUET_CODEC).partitionBy(*keys).parquet(base)
         finally:
             df.unpersist()
         for uri in emptied:
             self.log(json.dumps({"event": "partition_emptied", "table": layout.id, "partition": uri}))
         return len(touched) + len(emptied)
+
+    def partitions_to_compact(self, layout, listed):
+        """{partition folder URI: its current data files} of the appended partitions that one
+        more file would put over the manifest's bound. Only names are looked at: a partition
+        under the bound costs no read."""
+        superseded = self.journal.superseded()
+        current = {uri: [f for f in self.data_files(layout, objects) if f not in superseded] for uri, objects in listed.items()}
+        return {uri: files for uri, files in current.items() if len(files) + 1 > self.max_files_per_partition}
 
     # -- the end -------------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ object per run under <lake>/_state/journal/, records before each write (saved be
 writes anything) the partitions it touches and the files each holds now, each partition either
 
   - "replace": the write's files are its complete new content; the recorded files are
-    superseded and deleted when the run commits;
+    superseded and deleted when the run commits (a replacing write's partitions, and an appended
+    partition compacted into one file because one more would put it over the manifest's
+    maxFilesPerPartition);
   - "append": the write's files are added beside the recorded ones, which stay.
 
 When the last write of the run is done, the journal is marked committed (saved), the superseded
@@ -41,13 +43,16 @@ class WriteJournal:
     def _save(self, committed):
         self.storage.write_text(self.uri, json.dumps({"committed": committed, "writes": self.writes}, sort_keys=True))
 
-    def begin(self, table_id, table_root, replaced, appended):
+    def begin(self, table_id, table_root, replaced, appended, listed=None):
         """Records, before a write, the partition folder URIs it replaces and appends to, with the
-        files each holds now. Saved before returning, so the write may start."""
+        files each holds now (`listed`: {partition: its objects} the caller has just listed, so
+        they are not listed twice). Saved before returning, so the write may start."""
+        listed = listed or {}
         partitions = {}
         for action, uris in ((REPLACE, replaced), (APPEND, appended)):
             for uri in uris:
-                partitions[uri] = {"action": action, "files": sorted(self.storage.list_uris(uri))}
+                files = listed[uri] if uri in listed else self.storage.list_uris(uri)
+                partitions[uri] = {"action": action, "files": sorted(files)}
         self.writes.append({"table": table_id, "root": table_root, "partitions": partitions})
         self._save(committed=False)
 
