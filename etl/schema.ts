@@ -204,15 +204,10 @@ export const silverEvents: TableDef = {
   location: 'silver/events',
   format: 'parquet',
   description:
-    'Parsed, validated, deduplicated events. Partitioned by EVENT time (UTC), not by the path time, ' +
-    'so events near an hour boundary land in their own hour.',
+    'Parsed, validated, deduplicated events (two records are one event when all nine fields are equal: ' +
+    'the time to the millisecond, numbers by value, null equal to null). Partitioned by EVENT time (UTC), ' +
+    'not by the path time, so events near an hour boundary land in their own hour.',
   columns: [
-    col(
-      'event_key',
-      'string',
-      false,
-      'Deterministic hash of the nine parsed fields (first 128 bits of SHA-256, 32 hex digits); two events are duplicates when their keys are equal.',
-    ),
     col('event_ts', 'timestamp', false, 'Event time in UTC (source offsets honoured; no offset means UTC).'),
     col('user_id', 'string', false, 'User id.'),
     col('session_id', 'string', false, 'Session id (independent of the user).'),

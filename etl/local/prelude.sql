@@ -24,11 +24,3 @@ CREATE OR REPLACE TEMP MACRO regexp_like(str, pattern) AS
 -- value without offset is UTC and the TIMESTAMPTZ -> TIMESTAMP step yields UTC wall time.
 CREATE OR REPLACE TEMP MACRO try_to_timestamp(str) AS
   TRY_CAST(TRY_CAST(str AS TIMESTAMPTZ) AS TIMESTAMP);
-
--- sha2(str, 256): lowercase hex SHA-256 (the only bit length the transforms use).
-CREATE OR REPLACE TEMP MACRO sha2(str, bit_length) AS
-  CASE WHEN bit_length = 256 THEN sha256(str) END;
-
--- unix_micros(ts): microseconds since 1970-01-01 00:00:00 UTC.
-CREATE OR REPLACE TEMP MACRO unix_micros(ts) AS
-  epoch_us(ts);

@@ -4,11 +4,11 @@
 -- source-path partitions). A line with a line_problem (bad_encoding, line_too_long) holds the
 -- base64 of its bytes and is quarantined with that reason as it is.
 -- One row per non-blank line with: the nine fields as landed (text), the typed fields, the
--- quarantine reason (NULL = valid record) and detail, event_key, event time partitions and the
+-- quarantine reason (NULL = valid record) and detail, event time partitions and the
 -- source-path partitions. Steps 10/20/30 only select from this view.
 --
 -- Dialect: Spark SQL 3.5 (Glue 5.0); DuckDB runs it through etl/local/prelude.sql, which supplies
--- get_json_object, regexp_like, size, try_to_timestamp, sha2 and unix_micros.
+-- get_json_object, regexp_like, size and try_to_timestamp.
 -- Spark references (all in the Spark 3.5 built-in function list):
 --   get_json_object (1.5): the unescaped text of a string value (used only on strings here).
 --   regexp_like (3.2, alias of rlike), regexp_extract, regexp_extract_all (3.1): Java regexes,
@@ -18,8 +18,7 @@
 --     honoured and no offset means the session time zone (the Glue job sets it to UTC);
 --     NULL instead of an error for an impossible date.
 --   TRY_CAST (3.2): NULL instead of an error (overflow, bad text) with or without ANSI mode.
---   unix_micros (3.1), sha2 (1.5).
--- Engine parity (tests/etl/engine-parity.test.ts) runs this file on both engines over an
+-- Engine parity (tests/etl/spark/engine.test.ts) runs this file on both engines over an
 -- adversarial corpus whose expected outcome is stated line by line.
 WITH files AS (
   SELECT source_file, ingested_at, year, month, day, hour
@@ -267,7 +266,7 @@ SELECT
   -- typed (silver)
   -- Athena (Trino) reads a Hive timestamp at millisecond precision, rounding: 18:59:59.9999
   -- would read as 19:00:00.000, outside its event_hour partition. Stored truncated to the
-  -- millisecond, the value is what Athena shows and stays in its hour; event_key keeps the microseconds.
+  -- millisecond, the value is what Athena shows and stays in its hour.
   date_trunc('MILLISECOND', ts_value) AS event_ts,
   user_text AS user_id_value,
   session_text AS session_id_value,
@@ -279,23 +278,6 @@ SELECT
   query_text AS search_query_value,
   -- TRY_CAST: DuckDB evaluates every row of a CASE, the quarantined overflows included
   CASE WHEN reason IS NULL AND type_text = 'purchase' THEN TRY_CAST(price_value * CAST(quantity_value AS DECIMAL(10, 0)) AS DECIMAL(12, 2)) END AS revenue,
-  -- Deterministic key of the nine parsed fields: each field is encoded as n (null) or
-  -- <length>:<text>, so no separator or null can make two different records collide.
-  -- The timestamp enters as epoch microseconds and the price as whole cents, so spelling
-  -- differences of the same instant or amount (Z vs +00:00, 19.8 vs 19.80) are equal.
-  -- The first 128 bits (32 hex digits) of SHA-256 are kept: collisions stay negligible (~1e-19
-  -- at ten billion events) and the key, random and so incompressible, is half the bytes.
-  CASE WHEN reason IS NULL THEN substr(sha2(concat_ws('|',
-    CAST(unix_micros(ts_value) AS STRING),
-    concat(CAST(length(user_text) AS STRING), ':', user_text),
-    concat(CAST(length(session_text) AS STRING), ':', session_text),
-    concat(CAST(length(type_text) AS STRING), ':', type_text),
-    CASE WHEN product_text IS NULL THEN 'n' ELSE concat(CAST(length(product_text) AS STRING), ':', product_text) END,
-    CASE WHEN quantity_value IS NULL THEN 'n' ELSE CAST(quantity_value AS STRING) END,
-    CASE WHEN price_value IS NULL THEN 'n' ELSE CAST(CAST(price_value * 100 AS BIGINT) AS STRING) END,
-    CASE WHEN category_text IS NULL THEN 'n' ELSE concat(CAST(length(category_text) AS STRING), ':', category_text) END,
-    CASE WHEN query_text IS NULL THEN 'n' ELSE concat(CAST(length(query_text) AS STRING), ':', query_text) END
-  ), 256), 1, 32) END AS event_key,
   CAST(ts_value AS DATE) AS event_date,
   CAST(hour(ts_value) AS INT) AS event_hour,
   year,

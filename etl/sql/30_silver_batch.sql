@@ -1,7 +1,6 @@
 -- Step `silver_batch`: the valid records of the batch, typed, before deduplication,
 -- partitioned by EVENT time (UTC), not by the time in the file's path.
 SELECT
-  event_key,
   event_ts,
   user_id_value AS user_id,
   session_id_value AS session_id,

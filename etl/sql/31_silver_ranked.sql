@@ -1,26 +1,40 @@
 -- Step `silver_ranked`: the valid records of the batch, each marked duplicate or not.
 --
--- A record is a duplicate when an identical event (same event_key) is kept before it: one
--- already in silver from another file, or an earlier one of this batch (earlier file, or earlier
--- in the same file). Duplicates carry the same event time, so they always meet in the same
--- partition: the keys of the partitions the batch touches (silver_keys) are enough to
+-- A record is a duplicate when an identical event is kept before it: one already in silver
+-- from another file, or an earlier one of this batch (earlier file, or earlier in the same
+-- file). Identical means equal in all nine fields as silver stores them: the time to the
+-- millisecond, the price and quantity as numbers (so 19.8 and 19.80, Z and +00:00 are equal),
+-- null equal to null. Duplicates carry the same event time, so they always meet in the same
+-- partition: the rows of the partitions the batch touches (silver_keys) are enough to
 -- deduplicate against every batch ever processed. Rows of files being processed again do not
 -- count as already kept (this batch's rows replace them).
-WITH lake_keys AS (
-  -- unique: silver holds each event_key once, so the join below never multiplies a row
-  SELECT event_key
+WITH lake_events AS (
+  -- unique: silver holds each event once, so the join below never multiplies a row
+  SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
   FROM silver_keys
   WHERE source_file NOT IN (SELECT source_file FROM files_in_lake WHERE replaces_rows)
 ),
 ranked AS (
   SELECT
     *,
-    ROW_NUMBER() OVER (PARTITION BY event_key ORDER BY source_file) AS batch_rank
+    ROW_NUMBER() OVER (
+      PARTITION BY event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+      ORDER BY source_file
+    ) AS batch_rank
   FROM silver_batch
 )
 SELECT
-  r.event_key, r.event_ts, r.user_id, r.session_id, r.event_type, r.product_id, r.quantity, r.price,
+  r.event_ts, r.user_id, r.session_id, r.event_type, r.product_id, r.quantity, r.price,
   r.category, r.search_query, r.revenue, r.source_file, r.ingested_at, r.event_date, r.event_hour,
-  (r.batch_rank > 1 OR k.event_key IS NOT NULL) AS is_duplicate
+  (r.batch_rank > 1 OR k.event_ts IS NOT NULL) AS is_duplicate
 FROM ranked r
-LEFT JOIN lake_keys k ON k.event_key = r.event_key
+LEFT JOIN lake_events k
+  ON k.event_ts = r.event_ts
+  AND k.user_id = r.user_id
+  AND k.session_id = r.session_id
+  AND k.event_type = r.event_type
+  AND k.product_id IS NOT DISTINCT FROM r.product_id
+  AND k.quantity IS NOT DISTINCT FROM r.quantity
+  AND k.price IS NOT DISTINCT FROM r.price
+  AND k.category IS NOT DISTINCT FROM r.category
+  AND k.search_query IS NOT DISTINCT FROM r.search_query

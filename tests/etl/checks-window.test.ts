@@ -142,7 +142,7 @@ describe('Athena validation provider and the window', () => {
 
   it('renders the window ending on the day it runs into every query, and reports observations without failing', async () => {
     const checks = renderChecksForAthena(
-      CHECKS.filter((c) => c.id === 'silver_unique_event_key' || c.id === 'conversion_rates_within_bounds'),
+      CHECKS.filter((c) => c.id === 'silver_unique_event' || c.id === 'conversion_rates_within_bounds'),
       DATABASES,
     ).map((c) => ({ ...c }));
     const { client, sent } = fakeAthena((sql) => (sql.includes('view_to_cart') ? ['2', '30', 'view_to_purchase=2.0000'] : ['0', '30', 'keys=30']));
@@ -164,7 +164,7 @@ describe('Athena validation provider and the window', () => {
       expect(sql).to.not.contain('{{');
     }
     expect(results.map((r) => [r.id, r.status])).to.deep.equal([
-      ['silver_unique_event_key', 'pass'],
+      ['silver_unique_event', 'pass'],
       ['conversion_rates_within_bounds', 'observed'],
     ]);
     expect(summary).to.include({ status: 'pass', passed: 1, observations: 1, failed: 0 });

@@ -268,7 +268,7 @@ class MergeReads(unittest.TestCase):
         keys = self.silver_reads(h)[0]  # silver_keys: hours 17 and 18 of the batch; 18 does not exist yet
         self.assertEqual(keys["paths"], [old_17])
         self.assertEqual(keys["options"]["basePath"], LAKE + "silver/events/")
-        self.assertTrue(keys["schema"].startswith("`event_key` string"))
+        self.assertTrue(keys["schema"].startswith("`event_ts` timestamp"))
         listed = [e["uri"] for e in h.recorder.of("list") if e["uri"].startswith(LAKE + "silver/")]
         self.assertIn(silver_folder(19, 18), listed)
         self.assertNotIn(silver_folder(18, 23), listed)

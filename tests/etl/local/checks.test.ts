@@ -36,7 +36,7 @@ describe('validation checks on a local lake', () => {
     expect(ids('observation')).to.deep.equal(['conversion_rates_within_bounds', 'quarantine_share']);
     expect(ids('data')).to.include.members([
       'reconciliation',
-      'silver_unique_event_key',
+      'silver_unique_event',
       'silver_partitions_match_event_time',
       'gold_product_funnel_matches_silver',
       'gold_user_activity_matches_silver',
@@ -69,9 +69,9 @@ describe('validation checks on a local lake', () => {
     const [rel] = listPartitionDirs(lake, silverEvents);
     await tamper(lake, rel, duplicateOneRow);
     const results = await runLocalChecks(lake);
-    expect(failedIds(results)).to.include.members(['silver_unique_event_key', 'reconciliation']);
-    expect(byId(results, 'silver_unique_event_key')).to.include({ status: 'fail', failures: 1 });
-    expect(byId(results, 'silver_unique_event_key')?.message).to.match(/silver_unique_event_key/);
+    expect(failedIds(results)).to.include.members(['silver_unique_event', 'reconciliation']);
+    expect(byId(results, 'silver_unique_event')).to.include({ status: 'fail', failures: 1 });
+    expect(byId(results, 'silver_unique_event')?.message).to.match(/silver_unique_event/);
   });
 
   it('fail, naming the check, when a gold total is altered', async () => {
@@ -142,11 +142,11 @@ describe('windowed validation checks', () => {
     await tamper(lake, partitionOf(lake, goldHourlyRevenue, '2025-11-18'), addOneToRevenue);
     expect(failedIds(await runLocalChecks(lake, undefined, { windowDays: 1 }))).to.deep.equal([]);
     expect(failedIds(await runLocalChecks(lake, undefined, { windowDays: 2 }))).to.include.members([
-      'silver_unique_event_key',
+      'silver_unique_event',
       'gold_hourly_revenue_matches_silver',
       'reconciliation',
     ]);
-    expect(failedIds(await runLocalChecks(lake))).to.include.members(['silver_unique_event_key', 'gold_hourly_revenue_matches_silver']);
+    expect(failedIds(await runLocalChecks(lake))).to.include.members(['silver_unique_event', 'gold_hourly_revenue_matches_silver']);
   });
 
   it('catch silver rows lost inside the window through reconciliation', async () => {

@@ -12,6 +12,7 @@ import { manifest } from '../../../etl/manifest';
 import { LAKE_START_YEAR, LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../../../etl/schema';
 import { generateFiles } from '../../../generator';
 import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
+import { rewritePartition } from '../../helpers/trino/tamper';
 
 /** 100 real lines of the course starter's output (a copy of ../shared/fixtures). */
 const fixturePath = path.join(__dirname, '..', '..', 'fixtures', 'starter-sample-100.jsonl.gz');
@@ -82,10 +83,10 @@ describe('local engine: starter fixture', () => {
     expect(results[1].rows).to.have.length(1);
     expect(results[1].rows[0].revenue).to.be.closeTo(revenue, 0.001);
     expect(results[4].rows[0]).to.include({ event_date: '2025-11-19', events: 100, unique_users: new Set(events.map((e) => e.user_id)).size });
-    // event_key: 128 bits of SHA-256 as 32 lowercase hex digits, distinct for the 100 distinct events
-    const keys = (await tableRows(lake, silverEvents, 'event_key')).map((r) => String(r.event_key));
-    expect(keys.every((k) => /^[0-9a-f]{32}$/.test(k))).to.equal(true);
-    expect(new Set(keys).size).to.equal(100);
+    // no event twice: the 100 rows are 100 distinct events (all nine fields compared)
+    const nine = 'event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query';
+    const silverEventTexts = (await tableRows(lake, silverEvents, nine)).map((r) => JSON.stringify(nine.split(', ').map((c) => String(r[c]))));
+    expect(new Set(silverEventTexts).size).to.equal(100);
     expectChecksPass(await runLocalChecks(lake));
   });
 
@@ -209,6 +210,54 @@ describe('local engine: edge cases', () => {
       ['1', '1', '0'],
       ['2', '1', '1'],
     ]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('treats records equal in all nine fields as one event: time to the millisecond, numbers by value, null equal to null', async () => {
+    const source = tempDir('same');
+    const lake = tempDir('samelake');
+    const kept = eventLine({ user_id: 'u_30001', timestamp: '2025-11-19T17:50:00.123Z', price: 19.8 });
+    const search = eventLine({ user_id: 'u_30002', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamp' });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [kept, search]);
+    await runIncremental({ source, lake });
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [
+      // the same event spelled differently: +00:00 for Z, 19.80 for 19.8, 2.0 for 2
+      kept.replace('.123Z', '.123+00:00').replace('"price": 19.8', '"price": 19.80').replace('"quantity": 2', '"quantity": 2.0'),
+      // silver keeps the time to the millisecond, so a difference below it is the same event
+      kept.replace('.123Z', '.123456Z'),
+      // the search again (its null fields equal), and once more in the same file
+      search,
+      search,
+      // different in one field each: new events
+      kept.replace('"category": "electronics"', '"category": "books"'),
+      kept.replace('.123Z', '.124Z'),
+      eventLine({ user_id: 'u_30002', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamps' }),
+    ]);
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ linesRead: 7, silverRowsAdded: 3, duplicatesDropped: 4 });
+    const silver = await tableRows(lake, silverEvents, 'event_ts, category, search_query');
+    expect(silver.map((r) => [r.user_id, r.event_ts, r.category, r.search_query])).to.deep.equal([
+      ['u_30001', '2025-11-19 17:50:00.123', 'books', null],
+      ['u_30001', '2025-11-19 17:50:00.123', 'electronics', null],
+      ['u_30001', '2025-11-19 17:50:00.124', 'electronics', null],
+      ['u_30002', '2025-11-19 17:54:54.718', null, 'lamp'],
+      ['u_30002', '2025-11-19 17:54:54.718', null, 'lamps'],
+    ]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('deduplicates against silver files that still hold the former event_key column, and reads them', async () => {
+    const source = tempDir('oldkey');
+    const lake = tempDir('oldkeylake');
+    const x = eventLine({ user_id: 'u_40001' });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [x]);
+    await runIncremental({ source, lake });
+    const [rel] = listPartitionDirs(lake, silverEvents);
+    await rewritePartition(lake, rel, (from) => `SELECT md5(user_id) AS event_key, * FROM ${from}`);
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [x, eventLine({ user_id: 'u_40002' })]);
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ silverRowsAdded: 1, duplicatesDropped: 1 });
+    expect((await tableRows(lake, silverEvents, 'user_id')).map((r) => r.user_id)).to.deep.equal(['u_40001', 'u_40002']);
     expectChecksPass(await runLocalChecks(lake));
   });
 

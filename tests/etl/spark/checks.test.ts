@@ -76,6 +76,6 @@ describe('validation checks on Spark', function () {
       }));
     expect(summary(spark)).to.deep.equal(summary(local));
     // Not vacuous: the tampered day is inside the window, so invariants fail on both engines.
-    expect(local.filter((r) => r.status === 'fail').map((r) => r.id)).to.include('silver_unique_event_key');
+    expect(local.filter((r) => r.status === 'fail').map((r) => r.id)).to.include('silver_unique_event');
   });
 });

@@ -6,7 +6,7 @@ import { listPartitionDirs } from '../../../etl/local/partitions';
 import { goldHourlyRevenue, silverEvents } from '../../../etl/schema';
 
 /** Rewrites the Parquet files of one partition through DuckDB, `transform` applied to their rows. */
-async function rewritePartition(lake: string, relDir: string, transform: (from: string) => string): Promise<void> {
+export async function rewritePartition(lake: string, relDir: string, transform: (from: string) => string): Promise<void> {
   const dir = path.join(lake, relDir);
   const files = fs
     .readdirSync(dir)
@@ -35,7 +35,7 @@ export interface Tampering {
 export const TAMPERINGS: readonly Tampering[] = [
   {
     name: 'one silver row duplicated',
-    failing: ['reconciliation', 'silver_unique_event_key'],
+    failing: ['reconciliation', 'silver_unique_event'],
     apply: async (lake) => {
       const [rel] = listPartitionDirs(lake, silverEvents);
       await rewritePartition(lake, rel, (from) => `SELECT * FROM ${from} UNION ALL (SELECT * FROM ${from} LIMIT 1)`);
