@@ -4,14 +4,13 @@
  * the rows it would have had, inside the run's all-or-nothing commit.
  */
 import { expect } from 'chai';
-import { spawn } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runIncremental, RunSummary } from '../../../etl/local/engine';
 import { listPartitionDirs, partitionFiles, recoverInterruptedRuns } from '../../../etl/local/partitions';
 import { ETL_DIR, Manifest, manifest } from '../../../etl/manifest';
 import { LAKE_TABLES } from '../../../etl/schema';
+import { lakeFiles, runKilledAfterStep } from '../../helpers/killed-runs';
 import { lakeContents, lakeDifferences } from '../../helpers/lake-contents';
 import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
 
@@ -40,28 +39,6 @@ function filesPerPartition(lake: string): Map<string, number> {
 
 const BRONZE_HOUR = 'bronze/events/year=2025/month=11/day=19/hour=17';
 const SILVER_LATE_HOUR = 'silver/events/event_date=2025-11-19/event_hour=10';
-
-/** Every data file of the lake (bookkeeping folders aside) with the SHA-256 of its bytes. */
-function lakeFiles(lake: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(lake, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.name.startsWith('_')) continue;
-      if (entry.isDirectory()) walk(child);
-      else
-        out.set(
-          child,
-          crypto
-            .createHash('sha256')
-            .update(fs.readFileSync(path.join(lake, child)))
-            .digest('hex'),
-        );
-    }
-  };
-  walk('');
-  return out;
-}
 
 /** Runs batches `from`..`to` (inclusive) one run each, returning every run's summary. */
 async function runBatches(source: string, lake: string, from: number, to: number, pipeline: Manifest = bounded): Promise<RunSummary[]> {
@@ -144,33 +121,8 @@ describe('local engine: files per appended partition stay bounded', function () 
     const before = lakeFiles(lake);
     writeBatch(source, BOUND + 1);
 
-    // A child process compacts bronze, quarantine and silver, then stalls and is killed: no code
-    // of the engine runs after the kill.
-    const stallAfter = manifest.steps.findIndex((st) => st.name === 'silver');
-    const stallSql = path.join(lake, '..', `${path.basename(lake)}-stall.sql`);
-    fs.writeFileSync(stallSql, 'SELECT COUNT(*) AS n FROM range(1000000000000) a');
-    const script = path.join(lake, '..', `${path.basename(lake)}-run.ts`);
-    fs.writeFileSync(
-      script,
-      `import { runIncremental } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'local', 'engine'))};
-      import { manifest } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'manifest'))};
-      const steps = [...manifest.steps.slice(0, ${stallAfter + 1}), { name: 'stall', sql: ${JSON.stringify(path.relative(ETL_DIR, stallSql))} }];
-      void runIncremental({ source: ${JSON.stringify(source)}, lake: ${JSON.stringify(lake)}, now: new Date(${batchTime(BOUND + 1).getTime()}),
-        manifest: { ...manifest, maxFilesPerPartition: ${BOUND}, steps }, log: (l) => console.log(l) });`,
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('step silver:')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`the child ended before the stall step:\n${out}`)));
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
+    // Killed once bronze, quarantine and silver are compacted.
+    const out = await runKilledAfterStep({ source, lake, now: batchTime(BOUND + 1), manifest: { maxFilesPerPartition: BOUND } }, 'silver');
     expect(out, 'the killed run compacted silver').to.match(/silver\.events: 2 partition\(s\) compacted/);
     expect(filesPerPartition(lake).get(BRONZE_HOUR), 'the killed run swapped in the compacted bronze hour').to.equal(1);
 

@@ -4,8 +4,6 @@
  * leaves the lake exactly as before it.
  */
 import { expect } from 'chai';
-import { spawn } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runIncremental } from '../../../etl/local/engine';
@@ -13,30 +11,9 @@ import { runLocalChecks } from '../../../etl/local/checks';
 import { failsRun } from '../../../etl/check-runtime';
 import { runDeliverableQueries } from '../../../etl/local/queries';
 import { ETL_DIR, manifest } from '../../../etl/manifest';
+import { lakeFiles, runKilledAfterStep } from '../../helpers/killed-runs';
 import { lakeContents, lakeDifferences } from '../../helpers/lake-contents';
 import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
-
-/** Every data file of the lake (bookkeeping folders aside) with the SHA-256 of its bytes. */
-function lakeFiles(lake: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(lake, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.name.startsWith('_')) continue;
-      if (entry.isDirectory()) walk(child);
-      else
-        out.set(
-          child,
-          crypto
-            .createHash('sha256')
-            .update(fs.readFileSync(path.join(lake, child)))
-            .digest('hex'),
-        );
-    }
-  };
-  walk('');
-  return out;
-}
 
 const inHour = (files: Map<string, string>, prefix: string) => [...files.keys()].filter((f) => f.startsWith(prefix));
 
@@ -134,32 +111,8 @@ describe('local engine: what a batch writes', function () {
     const before = lakeFiles(lake);
     writeSource(source, keyAt('2025-11-19T17:55:00Z'), [eventLine({ user_id: 'u_b' }), eventLine({ user_id: 'u_c', timestamp: '2025-11-19T18:01:00Z' })]);
 
-    // A child process runs the pipeline with a step that never ends after silver and the ledger
-    // are written, and is killed there: no code of the engine runs after the kill.
-    const stallAfter = manifest.steps.findIndex((st) => st.name === 'gold_hourly_event_counts');
-    const stallSql = path.join(lake, '..', `${path.basename(lake)}-stall.sql`);
-    fs.writeFileSync(stallSql, 'SELECT COUNT(*) AS n FROM range(1000000000000) a');
-    const script = path.join(lake, '..', `${path.basename(lake)}-run.ts`);
-    fs.writeFileSync(
-      script,
-      `import { runIncremental } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'local', 'engine'))};
-      import { manifest } from ${JSON.stringify(path.join(__dirname, '..', '..', '..', 'etl', 'manifest'))};
-      const steps = [...manifest.steps.slice(0, ${stallAfter + 1}), { name: 'stall', sql: ${JSON.stringify(path.relative(ETL_DIR, stallSql))} }];
-      void runIncremental({ source: ${JSON.stringify(source)}, lake: ${JSON.stringify(lake)}, manifest: { ...manifest, steps }, log: (l) => console.log(l) });`,
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('step gold_hourly_event_counts:')) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('exit', () => reject(new Error(`the child ended before the stall step:\n${out}`)));
-    });
-    await new Promise((resolve) => child.on('exit', resolve));
+    // Killed once silver and the ledger are written, before gold.
+    await runKilledAfterStep({ source, lake }, 'gold_hourly_event_counts');
     expect([...lakeFiles(lake)], 'the killed run placed files').not.to.deep.equal([...before]);
 
     const logs: string[] = [];
