@@ -160,6 +160,8 @@ class LakehouseRun:
         self.loaded_partitions = {}
         # Table id -> its latest read step not yet followed by a write of the table.
         self.latest_read = {}
+        # Table id -> appended partitions compacted into one file this run (write_table).
+        self.partitions_compacted = {}
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -200,6 +202,7 @@ class LakehouseRun:
         summary = run_report.build_summary(
             args["JOB_NAME"], mode, len(files) + len(unread), reports, partitions, seconds, self.clock.monotonic() - started
         )
+        summary["partitions_compacted"] = dict(self.partitions_compacted)
         self.finish(summary)
         return summary
 
@@ -348,6 +351,7 @@ class LakehouseRun:
                 # land in the same single file, which replaces the partition at commit.
                 existing = self.read_files(layout, [f for uri in sorted(compacted) for f in compacted[uri]])
                 rows = existing.selectExpr(*layout.write_projection()).unionByName(df).repartition(*_quoted(keys))
+                self.partitions_compacted[layout.id] = self.partitions_compacted.get(layout.id, 0) + len(compacted)
                 self.log(json.dumps({"event": "partitions_compacted", "table": layout.id, "partitions": len(compacted),
                                      "max_files_per_partition": self.max_files_per_partition}))
             if touched:

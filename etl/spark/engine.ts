@@ -134,6 +134,7 @@ function toRunSummary(s: Record<string, unknown>): RunSummary {
   summary.corruptFiles = n(s.corrupt_files);
   summary.quarantinedByReason = Object.fromEntries(Object.entries((s.quarantined_by_reason ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
   summary.partitionsRewritten = Object.fromEntries(Object.entries((s.partitions_rewritten ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
+  summary.partitionsCompacted = Object.fromEntries(Object.entries((s.partitions_compacted ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
   summary.stepSeconds = Object.fromEntries(Object.entries((s.step_seconds ?? {}) as Record<string, unknown>).map(([k, v]) => [k, n(v)]));
   return summary;
 }

@@ -48,7 +48,8 @@ class CompactingAppends(unittest.TestCase):
 
     def test_a_partition_over_the_bound_becomes_one_file_of_all_its_rows(self):
         h = with_full_bronze_hour(bounded(typical(Harness())))
-        h.run()
+        summary = h.run()
+        self.assertEqual(summary["partitions_compacted"], {"bronze.events": 1})
         (new_file,) = written_files(h, LAKE + "bronze/events/", BRONZE_HOUR)
         self.assertEqual(h.spark.files_in(BRONZE_HOUR), [new_file])
         # every old row and every batch row, once each, in the partition's path spelling

@@ -223,7 +223,7 @@ def table_of_path(path):
 
 
 def logged(h, event):
-    return [json.loads(line) for line in h.lines if '"%s"' % event in line]
+    return [json.loads(line) for line in h.lines if '"event": "%s"' % event in line]
 
 
 def reprocessing(h, silver_rows=(SILVER_ROW_17,)):
