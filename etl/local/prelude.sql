@@ -11,7 +11,8 @@
 CREATE OR REPLACE TEMP MACRO get_json_object(json_text, json_path) AS
   json_extract_string(CASE WHEN json_valid(json_text) THEN json_text END, json_path);
 
--- size(array): the number of elements (the transforms only pass non-NULL arrays).
+-- size(array): the number of elements (NULL for NULL, where Spark gives -1 or NULL: the
+-- transforms only use a NULL array where the result does not matter).
 CREATE OR REPLACE TEMP MACRO size(list_value) AS
   len(list_value);
 
