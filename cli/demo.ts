@@ -1,7 +1,7 @@
 /**
  * `lakehouse demo` (= `npm start`), the main job: generate one hour of starter-compatible events,
- * process it in 5-minute batches exactly as the schedule would (each batch sees only the files
- * that have "arrived" so far), then print and report the 5 business answers, whether every line
+ * process it one batch per 5-minute file (each batch sees only the files that have "arrived" so
+ * far), then print and report the 5 business answers, whether every line
  * is accounted for (reconciliation with what the generator injected, quarantine) and the checks.
  *
  * The generator writes all files into a private staging folder first; before each batch one file
@@ -429,7 +429,7 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
         `${formatCount(injected.duplicates)} duplicates + ${formatCount(sum(Object.values(injected.malformed)))} faulty lines`,
     );
     print('');
-    print('Processing one batch per 5-minute file, as the schedule would:');
+    print('Processing one batch per 5-minute file, as each file arrives:');
     const processed = await processBatches(generation.files, source, lake, options.engine, print);
     const results = await readLake(lake);
     const reconciliation = reconcile(injected, processed, results.rowCounts);

@@ -65,7 +65,7 @@ export interface AthenaValidationInputs {
   readonly credentials?: AwsCredentialSettings;
   /** Glue job whose runs write the lake: the checks wait for it and re-run if it wrote meanwhile. Absent: no wait. */
   readonly glueJobName?: string;
-  /** Seconds to wait for a running job run before reporting the checks as not run. @default 1800 */
+  /** Seconds to wait for a running job run before reporting the checks as not run. @default 3600 */
   readonly jobWaitSeconds?: number;
 }
 
@@ -454,7 +454,9 @@ const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 
 export const DEFAULT_TIMEOUT_SECONDS = 300;
 export const DEFAULT_MAX_CONCURRENCY = 4;
-export const DEFAULT_JOB_WAIT_SECONDS = 1800;
+// The default job timeout (jobTimeoutMinutes 60): a run going when the checks start is over by then,
+// so with the defaults the checks wait for it instead of reporting it as still running.
+export const DEFAULT_JOB_WAIT_SECONDS = 3600;
 
 /** The inputs whose change re-runs the checks (everything but the serialized provider itself). */
 const COMPARED_INPUTS = ['region', 'workgroup', 'databases', 'checks', 'failOnError', 'timeoutSeconds', 'maxConcurrency', 'runToken', 'windowDays'] as const;

@@ -93,7 +93,7 @@ export interface AthenaValidationArgs {
   readonly glueJobName?: pulumi.Input<string>;
   /**
    * Seconds to wait for a running run of `glueJobName` before reporting the checks as not run.
-   * @default 1800
+   * @default 3600
    */
   readonly jobWaitSeconds?: pulumi.Input<number>;
   /**

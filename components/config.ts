@@ -84,7 +84,7 @@ export const CONFIG_DEFAULTS = {
   alarmEmail: '',
   validation: 'enabled',
   validationTimeoutSeconds: 300,
-  validationJobWaitSeconds: 1800,
+  validationJobWaitSeconds: 3600,
   validationWindowDays: 1,
   validationTrigger: '',
 } as const;

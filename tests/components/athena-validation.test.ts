@@ -97,10 +97,10 @@ const structuralCheck: ValidationCheck = {
   database: 'gold_s1',
 };
 const dataCheck: ValidationCheck = {
-  id: 'silver_event_key_unique',
+  id: 'silver_events_unique',
   kind: 'data',
-  description: 'event_key is unique in silver',
-  sql: "-- duplicates in silver\nSELECT count(*) - count(DISTINCT event_key) AS failures, count(*) AS rows_checked, 'x' AS observed FROM silver_s1.events",
+  description: 'no event twice in silver',
+  sql: "-- duplicates in silver\nSELECT count(*) - count(DISTINCT (event_ts, user_id, session_id)) AS failures, count(*) AS rows_checked, 'x' AS observed FROM silver_s1.events",
   database: 'gold_s1',
 };
 
@@ -202,7 +202,7 @@ describe('AthenaValidation', () => {
       const time = fakeTime();
       scriptAthena({
         gold_tables_readable: { running: 2, row: ['0', '5', '5 tables'], bytes: 2048 },
-        silver_event_key_unique: { running: 1, row: ['0', '1200', '1200 events'], bytes: 4096 },
+        silver_events_unique: { running: 1, row: ['0', '1200', '1200 events'], bytes: 4096 },
       });
       const provider = new AthenaValidationProvider(time.deps);
       const { id, outs } = await provider.create(inputs());
@@ -217,7 +217,7 @@ describe('AthenaValidation', () => {
       }
       expect(outs.results.map((r: { id: string; status: string }) => [r.id, r.status])).to.deep.equal([
         ['gold_tables_readable', 'pass'],
-        ['silver_event_key_unique', 'pass'],
+        ['silver_events_unique', 'pass'],
       ]);
       const [first, second] = outs.results;
       expect(first).to.include({
@@ -229,7 +229,7 @@ describe('AthenaValidation', () => {
         ranAt: new Date(T0).toISOString(),
         attempts: 1,
       });
-      expect(second).to.include({ observed: '1200 events', bytesScanned: 4096, executionId: 'silver_event_key_unique-exec-1' });
+      expect(second).to.include({ observed: '1200 events', bytesScanned: 4096, executionId: 'silver_events_unique-exec-1' });
       expect(outs.summary).to.include({ status: 'pass', checks: 2, passed: 2, failed: 0, errored: 0, noData: 0, bytesScanned: 6144, runToken: 'a'.repeat(64) });
       // Poll backoff grows (0.5 s, then 0.75 s) instead of hammering GetQueryExecution.
       expect(time.sleeps).to.include.members([500, 750]);
@@ -239,14 +239,14 @@ describe('AthenaValidation', () => {
     it('fails the update naming the check, the first line, the StateChangeReason and the execution id; the results still reach the state', async () => {
       const time = fakeTime();
       const reason = "TABLE_NOT_FOUND: line 3:6: Table 'awsdatacatalog.silver_s1.events' does not exist";
-      scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: { state: 'FAILED', reason, retryable: false } });
+      scriptAthena({ gold_tables_readable: {}, silver_events_unique: { state: 'FAILED', reason, retryable: false } });
       const provider = new AthenaValidationProvider(time.deps);
 
       const error = await expectRejection(provider.create({ ...inputs(), __provider: 'serialized provider' } as AthenaValidationInputs));
-      expect(error.message).to.contain('silver_event_key_unique');
-      expect(error.message).to.contain('query "-- duplicates in silver SELECT count(*) - count(DISTINCT event_key) AS failures');
+      expect(error.message).to.contain('silver_events_unique');
+      expect(error.message).to.contain('query "-- duplicates in silver SELECT count(*) - count(DISTINCT (event_ts, user_id, session_id)) AS failures');
       expect(error.message).to.contain(reason);
-      expect(error.message).to.contain('QueryExecutionId silver_event_key_unique-exec-1');
+      expect(error.message).to.contain('QueryExecutionId silver_events_unique-exec-1');
       expect(error.message).to.not.contain('gold_tables_readable'); // only checks that did not pass are listed
       // Packed as a resource-init failure: Pulumi records the outputs and retries on the next `up`.
       expect(error.id).to.equal(`athena-validation-${'a'.repeat(16)}`);
@@ -283,7 +283,7 @@ describe('AthenaValidation', () => {
       const time = fakeTime();
       const { started } = scriptAthena({
         gold_tables_readable: [{ state: 'FAILED', reason: 'GENERIC_INTERNAL_ERROR: temporary', retryable: true }, { row: ['0', '5', 'ok'] }],
-        silver_event_key_unique: {},
+        silver_events_unique: {},
       });
       const { outs } = await new AthenaValidationProvider(time.deps).create(inputs());
       expect(started.get('gold_tables_readable')).to.equal(2);
@@ -292,7 +292,7 @@ describe('AthenaValidation', () => {
 
     it('gives up on a query after the timeout and calls StopQueryExecution', async () => {
       const time = fakeTime();
-      scriptAthena({ gold_tables_readable: { running: 1_000_000 }, silver_event_key_unique: {} });
+      scriptAthena({ gold_tables_readable: { running: 1_000_000 }, silver_events_unique: {} });
       athena.on(StopQueryExecutionCommand).resolves({});
       const provider = new AthenaValidationProvider(time.deps);
 
@@ -353,7 +353,7 @@ describe('AthenaValidation', () => {
 
     it('on an empty lake reports data checks as no-data while structural checks pass', async () => {
       const time = fakeTime();
-      scriptAthena({ gold_tables_readable: { row: ['0', '0', 'no tables empty'] }, silver_event_key_unique: { row: ['0', '0', '0 events'] } });
+      scriptAthena({ gold_tables_readable: { row: ['0', '0', 'no tables empty'] }, silver_events_unique: { row: ['0', '0', '0 events'] } });
       const { outs } = await new AthenaValidationProvider(time.deps).create(inputs());
       expect(outs.results.map((r: { status: string }) => r.status)).to.deep.equal(['pass', 'no-data']);
       expect(outs.summary).to.include({ status: 'pass', passed: 1, noData: 1 });
@@ -363,14 +363,14 @@ describe('AthenaValidation', () => {
       const time = fakeTime();
       scriptAthena({
         gold_tables_readable: { state: 'FAILED', reason: 'SYNTAX_ERROR: line 1:8: Column x cannot be resolved', retryable: false },
-        silver_event_key_unique: { row: ['3', '1200', '3 duplicated keys'] },
+        silver_events_unique: { row: ['3', '1200', '3 duplicated keys'] },
       });
       const { outs } = await new AthenaValidationProvider(time.deps).create(inputs({ failOnError: false }));
       expect(outs.results.map((r: { status: string }) => r.status)).to.deep.equal(['error', 'fail']);
       expect(outs.results[0].message).to.contain('SYNTAX_ERROR: line 1:8');
-      expect(outs.results[1].message).to.contain('silver_event_key_unique').and.contain('failures=3');
+      expect(outs.results[1].message).to.contain('silver_events_unique').and.contain('failures=3');
       expect(outs.summary).to.include({ status: 'fail', failed: 1, errored: 1 });
-      expect(outs.summary.failedChecks).to.deep.equal(['gold_tables_readable', 'silver_event_key_unique']);
+      expect(outs.summary.failedChecks).to.deep.equal(['gold_tables_readable', 'silver_events_unique']);
     });
 
     it('reports a query that returns no row as an error, not a pass', async () => {
@@ -416,7 +416,7 @@ describe('AthenaValidation', () => {
 
       it('waits while a run is RUNNING, then runs the checks once the job is idle', async () => {
         const time = fakeTime();
-        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
         const running: JobRun = { Id: 'jr_busy', JobRunState: 'RUNNING', StartedOn: new Date(T0 - 60_000) };
         glueRuns([running, finished], [running, finished], [{ ...running, JobRunState: 'SUCCEEDED' }, finished]);
         const { outs } = await new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 600 });
@@ -429,7 +429,7 @@ describe('AthenaValidation', () => {
 
       it('a run still going after jobWaitSeconds: no query is started and every check is an error naming the run and the setting', async () => {
         const time = fakeTime();
-        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
         glueRuns([{ Id: 'jr_long', JobRunState: 'RUNNING', StartedOn: new Date(T0) }]);
         const error = await expectRejection(
           new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1', jobWaitSeconds: 90 }),
@@ -442,7 +442,7 @@ describe('AthenaValidation', () => {
 
       it('a run that started while the checks read: the checks run again on the quiet lake', async () => {
         const time = fakeTime();
-        const { started } = scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        const { started } = scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
         // Round 1 finds the job idle; afterwards Glue reports a run that started while the checks
         // read. Round 2 again finds it idle, and after it no run started since round 2 began.
         let round2Start = 0;
@@ -455,13 +455,13 @@ describe('AthenaValidation', () => {
         });
         const { outs } = await new AthenaValidationProvider(time.deps).create({ ...inputs(), glueJobName: 'lakehouse_etl_s1' });
         expect(outs.summary.status).to.equal('pass');
-        expect(started.get('silver_event_key_unique')).to.equal(2);
+        expect(started.get('silver_events_unique')).to.equal(2);
         expect(glue.commandCalls(GetJobRunsCommand)).to.have.length(4);
       });
 
       it('without glueJobName nothing asks Glue', async () => {
         const time = fakeTime();
-        scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+        scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
         await new AthenaValidationProvider(time.deps).create(inputs());
         expect(glue.commandCalls(GetJobRunsCommand)).to.have.length(0);
       });
@@ -469,7 +469,7 @@ describe('AthenaValidation', () => {
 
     it('honours the stack credentials: Athena and Glue clients sign with the role of aws:assumeRoles', async () => {
       const time = fakeTime();
-      scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+      scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
       const sts = mockClient(STSClient);
       const glue = mockClient(GlueClient);
       try {
@@ -494,7 +494,7 @@ describe('AthenaValidation', () => {
     });
 
     it('update re-runs the checks with the new inputs', async () => {
-      scriptAthena({ gold_tables_readable: {}, silver_event_key_unique: {} });
+      scriptAthena({ gold_tables_readable: {}, silver_events_unique: {} });
       const provider = new AthenaValidationProvider(fakeTime().deps);
       const olds = (await provider.create(inputs())).outs as AthenaValidationOutputs;
       athena.resetHistory();
@@ -643,7 +643,7 @@ describe('AthenaValidation', () => {
     });
 
     it('turns a failed summary into one warning per check that did not pass (warn-only mode)', async () => {
-      scriptAthena({ gold_tables_readable: { state: 'CANCELLED', reason: 'Query cancelled by user' }, silver_event_key_unique: { row: ['0', '0', 'empty'] } });
+      scriptAthena({ gold_tables_readable: { state: 'CANCELLED', reason: 'Query cancelled by user' }, silver_events_unique: { row: ['0', '0', 'empty'] } });
       const { outs } = await new AthenaValidationProvider(fakeTime().deps).create(inputs({ failOnError: false }));
       const lines = validationDiagnostics(outs.summary, outs.results);
       expect(lines.map((l) => l.level)).to.deep.equal(['warn', 'warn']);

@@ -41,7 +41,7 @@ describe('components: stack config', () => {
       alarmEmail: undefined,
       validation: 'enabled',
       validationTimeoutSeconds: 300,
-      validationJobWaitSeconds: 1800,
+      validationJobWaitSeconds: 3600,
       validationWindowDays: 1,
       validationTrigger: '',
     });

@@ -194,7 +194,7 @@ describe('the Pulumi program (index.ts) under mocks', () => {
     expect(await validation.inputs.workgroup).to.equal('lakehouse_jdoe');
     // It waits for the stack's Glue job, so it reads committed data only.
     expect(await validation.inputs.glueJobName).to.equal('lakehouse_etl_jdoe');
-    expect(await validation.inputs.jobWaitSeconds).to.equal(1800);
+    expect(await validation.inputs.jobWaitSeconds).to.equal(3600);
     // Its data checks read the stack's configured window of days (validationWindowDays).
     expect(await validation.inputs.windowDays).to.equal(1);
     expect(await outputOf(program.onDestroy)).to.match(

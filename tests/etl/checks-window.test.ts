@@ -145,7 +145,7 @@ describe('Athena validation provider and the window', () => {
       CHECKS.filter((c) => c.id === 'silver_unique_event' || c.id === 'conversion_rates_within_bounds'),
       DATABASES,
     ).map((c) => ({ ...c }));
-    const { client, sent } = fakeAthena((sql) => (sql.includes('view_to_cart') ? ['2', '30', 'view_to_purchase=2.0000'] : ['0', '30', 'keys=30']));
+    const { client, sent } = fakeAthena((sql) => (sql.includes('view_to_cart') ? ['2', '30', 'view_to_purchase=2.0000'] : ['0', '30', 'events=30']));
     const inputs = {
       region: 'r',
       workgroup: 'wg',

@@ -43,9 +43,6 @@ def with_full_bronze_hour(h):
 
 
 class CompactingAppends(unittest.TestCase):
-    def test_the_real_manifest_bounds_partitions_at_24_files(self):
-        self.assertEqual(harness.manifest()["maxFilesPerPartition"], 24)
-
     def test_a_partition_over_the_bound_becomes_one_file_of_all_its_rows(self):
         h = with_full_bronze_hour(bounded(typical(Harness())))
         summary = h.run()

@@ -92,7 +92,7 @@ function queries(): ReportQuery[] {
 function checks(): CheckResult[] {
   return [
     { id: 'reconciliation', kind: 'data', status: 'pass', failures: 0, rowsChecked: 12, observed: 'lines=100 silver=90' },
-    { id: 'no_duplicate_event_key', kind: 'data', status: 'fail', failures: 3, rowsChecked: 90, observed: HOSTILE, message: 'check failed: a < b & c > d' },
+    { id: 'no_duplicate_event', kind: 'data', status: 'fail', failures: 3, rowsChecked: 90, observed: HOSTILE, message: 'check failed: a < b & c > d' },
     { id: 'gold_totals_match_silver', kind: 'data', status: 'no-data', failures: 0, rowsChecked: 0, observed: null },
     {
       id: 'conversion_rates_within_bounds',
@@ -271,7 +271,7 @@ describe('HTML report renderer', () => {
   it('includes every check with its status and an overall verdict', () => {
     const html = renderReport(input());
     expect(html).to.match(/<td>reconciliation<\/td><td>data<\/td><td class="pass">pass<\/td>/);
-    expect(html).to.match(/<td>no_duplicate_event_key<\/td><td>data<\/td><td class="fail">fail<\/td>/);
+    expect(html).to.match(/<td>no_duplicate_event<\/td><td>data<\/td><td class="fail">fail<\/td>/);
     expect(html).to.match(/<td>gold_totals_match_silver<\/td><td>data<\/td><td class="no-data">no-data<\/td>/);
     expect(html).to.contain('Something FAILED: 1 check(s) failed');
 
