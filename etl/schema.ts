@@ -295,7 +295,7 @@ export const goldCategoryDaily = goldTable(
 
 export const goldUserActivity = goldTable(
   'user_activity',
-  "Per day: distinct users and sessions (counted over the day's hourly distinct ids, never added across batches) and events.",
+  "Per day: distinct users and sessions (counted over the day's distinct ids, never added across batches) and events.",
   [count('unique_users', 'distinct user_id'), count('unique_sessions', 'distinct session_id'), count('events', 'events')],
 );
 
@@ -307,9 +307,10 @@ const hourlyGoldTable = (name: string, description: string, columns: ColumnDef[]
 });
 
 /*
- * The hourly building blocks the daily gold tables are summed from. A batch recomputes only the
- * silver hours it touched into these, then each touched day from its hours' blocks, so the work
- * of a batch does not grow with what the day already holds.
+ * The building blocks the daily gold tables are computed from. A batch recomputes only the
+ * silver hours it touched into these (the hourly counts, and the touched hours' bits of the
+ * day's distinct ids), then each touched day from them, so the work of a batch does not grow
+ * with the events the day already holds.
  */
 export const goldHourlyEventCounts = hourlyGoldTable(
   'hourly_event_counts',
@@ -324,19 +325,20 @@ export const goldHourlyEventCounts = hourlyGoldTable(
   ],
 );
 
-export const goldHourlyDistinctIds = hourlyGoldTable(
-  'hourly_distinct_ids',
-  "Per UTC hour: every distinct user_id and every distinct session_id with an event in that hour, one per row. A day's distinct users and sessions are counted over its hours' rows.",
+export const goldDailyDistinctIds = goldTable(
+  'daily_distinct_ids',
+  "Per UTC day: every distinct user_id and every distinct session_id with an event that day, one per row, with the day's hours it has events in. A day's distinct users and sessions are counted over its rows.",
   [
-    col('user_id', 'string', true, 'A user id seen in the hour (null on a session row).'),
-    col('session_id', 'string', true, 'A session id seen in the hour (null on a user row).'),
+    col('user_id', 'string', true, 'A user id seen that day (null on a session row).'),
+    col('session_id', 'string', true, 'A session id seen that day (null on a user row).'),
+    col('hours', 'int', false, 'The UTC hours of the day the id has events in, as a bitmask: bit h (value 2^h) is hour h.'),
   ],
 );
 
-export const GOLD_HOURLY_TABLES: readonly TableDef[] = [goldHourlyEventCounts, goldHourlyDistinctIds];
+export const GOLD_BUILDING_BLOCKS: readonly TableDef[] = [goldHourlyEventCounts, goldDailyDistinctIds];
 
 /** Every table, in data-flow order. */
-export const TABLES: readonly TableDef[] = [rawEvents, bronzeEvents, bronzeFileLedger, quarantineEvents, silverEvents, ...GOLD_HOURLY_TABLES, ...GOLD_TABLES];
+export const TABLES: readonly TableDef[] = [rawEvents, bronzeEvents, bronzeFileLedger, quarantineEvents, silverEvents, ...GOLD_BUILDING_BLOCKS, ...GOLD_TABLES];
 
 /** Tables the ETL writes (everything but the raw source). */
 export const LAKE_TABLES: readonly TableDef[] = TABLES.filter((t) => t.layer !== 'raw');

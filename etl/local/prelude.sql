@@ -25,3 +25,7 @@ CREATE OR REPLACE TEMP MACRO regexp_like(str, pattern) AS
 -- value without offset is UTC and the TIMESTAMPTZ -> TIMESTAMP step yields UTC wall time.
 CREATE OR REPLACE TEMP MACRO try_to_timestamp(str) AS
   TRY_CAST(TRY_CAST(str AS TIMESTAMPTZ) AS TIMESTAMP);
+
+-- shiftleft(a, n): a shifted left by n bits.
+CREATE OR REPLACE TEMP MACRO shiftleft(a, n) AS
+  a << n;

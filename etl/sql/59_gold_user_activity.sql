@@ -1,12 +1,12 @@
 -- Step `gold_user_activity` (writes gold.user_activity): per day, distinct users and sessions and
--- events. Distinct counts are taken over the distinct ids of all the day's hours
--- (day_distinct_ids), never added across hours or batches.
+-- events. Distinct counts are taken over the day's set of distinct ids (gold_daily_distinct_ids,
+-- one row per id), never added across hours or batches.
 WITH ids AS (
   SELECT
     event_date,
     COUNT(DISTINCT user_id) AS unique_users,
     COUNT(DISTINCT session_id) AS unique_sessions
-  FROM day_distinct_ids
+  FROM gold_daily_distinct_ids
   GROUP BY event_date
 ),
 events AS (

@@ -167,7 +167,7 @@ class PartitionScopedWrites(unittest.TestCase):
         self.assertEqual(bronze["partitions"], [("2025", "11", "19", "17")])
         gold = {w["path"][len(LAKE + "gold/"):]: w["partitions"] for w in h.lake_writes() if "/gold/" in w["path"]}
         self.assertEqual(gold, {
-            "hourly_event_counts/": [("2025-11-19", "17")], "hourly_distinct_ids/": [("2025-11-19", "17")],
+            "hourly_event_counts/": [("2025-11-19", "17")], "daily_distinct_ids/": [("2025-11-19",)],
             "product_funnel/": [("2025-11-19",)], "hourly_revenue/": [("2025-11-19",)], "product_views/": [("2025-11-19",)],
             "category_daily/": [("2025-11-19",)], "user_activity/": [("2025-11-19",)],
         })

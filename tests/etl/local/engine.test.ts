@@ -9,7 +9,7 @@ import { localTableName, registerLakeViews, tableRowCounts } from '../../../etl/
 import { openDuck, queryRows } from '../../../etl/local/duck';
 import { listPartitionDirs } from '../../../etl/local/partitions';
 import { manifest } from '../../../etl/manifest';
-import { LAKE_START_YEAR, LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../../../etl/schema';
+import { goldDailyDistinctIds, goldUserActivity, LAKE_START_YEAR, LAKE_TABLES, partitionPath, silverEvents, TableDef } from '../../../etl/schema';
 import { generateFiles } from '../../../generator';
 import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
 import { rewritePartition } from '../../helpers/trino/tamper';
@@ -258,6 +258,44 @@ describe('local engine: edge cases', () => {
     const s = await runIncremental({ source, lake });
     expect(s).to.include({ silverRowsAdded: 1, duplicatesDropped: 1 });
     expect((await tableRows(lake, silverEvents, 'user_id')).map((r) => r.user_id)).to.deep.equal(['u_40001', 'u_40002']);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('counts a record once when a lake written before millisecond comparison holds its event twice', async () => {
+    const source = tempDir('twice');
+    const lake = tempDir('twicelake');
+    const x = eventLine({ user_id: 'u_50001' });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [x]);
+    await runIncremental({ source, lake });
+    // such a lake: two rows equal in all nine stored fields (their old keys differed below the millisecond)
+    const [rel] = listPartitionDirs(lake, silverEvents);
+    await rewritePartition(lake, rel, (from) => `SELECT * FROM ${from} UNION ALL SELECT * FROM ${from}`);
+    writeSource(source, keyAt('2025-11-19T18:00:00Z'), [x]);
+    const s = await runIncremental({ source, lake });
+    expect(s).to.include({ linesRead: 1, silverRowsAdded: 0, duplicatesDropped: 1 });
+  });
+
+  it("keeps the day's distinct users and sessions of the hours a batch does not touch, and records each id's hours", async () => {
+    const source = tempDir('ids');
+    const lake = tempDir('idslake');
+    const at = (user: string, session: string, timestamp: string) => eventLine({ user_id: user, session_id: session, timestamp });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [at('u_1', 's_1', '2025-11-19T17:50:00Z'), at('u_2', 's_2', '2025-11-19T17:51:00Z')]);
+    await runIncremental({ source, lake });
+    writeSource(source, keyAt('2025-11-19T18:05:00Z'), [at('u_1', 's_3', '2025-11-19T18:01:00Z'), at('u_3', 's_3', '2025-11-19T18:02:00Z')]);
+    await runIncremental({ source, lake });
+    const activity = await tableRows(lake, goldUserActivity, 'event_date');
+    expect(activity.map((r) => [r.event_date, r.unique_users, r.unique_sessions, r.events])).to.deep.equal([['2025-11-19', '3', '3', '4']]);
+    const ids = await tableRows(lake, goldDailyDistinctIds, 'user_id, session_id');
+    const h17 = 2 ** 17;
+    const h18 = 2 ** 18;
+    expect(ids.map((r) => [r.user_id ?? r.session_id, r.hours])).to.deep.equal([
+      ['u_1', h17 + h18],
+      ['u_2', h17],
+      ['u_3', h18],
+      ['s_1', h17],
+      ['s_2', h17],
+      ['s_3', h18],
+    ]);
     expectChecksPass(await runLocalChecks(lake));
   });
 
