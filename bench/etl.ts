@@ -27,6 +27,7 @@
  *   BENCH_DAY_INTERVAL_MINUTES (15)  BENCH_SPARK_EVENTS_PER_FILE (= BENCH_EVENTS_PER_FILE)
  *   BENCH_REPEATS (3)  BENCH_SPARK_REPEATS (1)  BENCH_BASELINE (acde19a)  BENCH_SEED (1)
  *   BENCH_DIR (a new temp folder)  BENCH_KEEP (0)  BENCH_SECTIONS (1,2,3,4,5)
+ *   BENCH_DUPLICATE_RATE (0.02)  BENCH_TREES (baseline,candidate)
  */
 import { DuckDBConnection } from '@duckdb/node-api';
 import { execFileSync } from 'child_process';
@@ -46,6 +47,17 @@ import { GOLD_TABLES, silverEvents, TableDef } from '../etl/schema';
 // ---------------------------------------------------------------------------------------------
 // Settings
 // ---------------------------------------------------------------------------------------------
+
+function envRate(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!(n >= 0 && n < 1)) {
+    console.error(`bench:etl: ${name}: expected a decimal in [0, 1), got '${raw}'`);
+    process.exit(2);
+  }
+  return n;
+}
 
 function envInt(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -87,7 +99,10 @@ if (cfg.dayIntervalMinutes > 720) {
   console.error(`bench:etl: BENCH_DAY_INTERVAL_MINUTES: expected at most 720 (two files a day), got ${cfg.dayIntervalMinutes}`);
   process.exit(2);
 }
-const DUPLICATE_RATE = 0.02;
+// The generator draws a duplicate from any earlier line of its run, so a batch late in a day
+// repeats events from every earlier hour and must read them to drop the copies; 0 measures a
+// source without re-delivered events (the deployed generator's default duplicateRate).
+const DUPLICATE_RATE = envRate('BENCH_DUPLICATE_RATE', 0.02);
 const MALFORMED_RATE = 0.005;
 const INTERVAL_MINUTES = 5;
 const HOUR_START = new Date('2025-11-20T00:00:00Z'); // the hour run starts a UTC day
