@@ -30,7 +30,7 @@ lines AS (
   FROM batch_lines l
   JOIN files f ON l.source_file = f.source_file
   -- blank lines (empty or U+0020 spaces only) are not records; any other character makes a record
-  WHERE l.line_problem IS NOT NULL OR replace(l.line, ' ', '') <> ''
+  WHERE l.line_problem IS NOT NULL OR regexp_like(l.line, '[^ ]')
 ),
 
 -- Whether a line is a record, decided by the SQL itself and not by a JSON parser: Spark's and
@@ -43,49 +43,82 @@ lines AS (
 -- chr(92) is a backslash, built with chr() because Spark unescapes backslashes in SQL string
 -- literals and DuckDB does not. A match is compared with the whole line instead of anchoring
 -- with $, which in Java also matches before a final line terminator.
+--
+-- The starter's own layout is recognised first, with one cheaper pattern: the nine keys once
+-- each in its order with its separators (`{"k": v, "k": v}`), strings without escapes or control
+-- characters, numbers in JSON's grammar, and \z (end of text in Java and RE2 alike) at the end.
+-- Such a line is a flat JSON object that cannot repeat a key, so the grammar and the
+-- duplicate-key tests are skipped for it, and its values stand between the fixed separators.
+-- The costlier tests take only the other lines: a function given NULL does no work on either
+-- engine, while DuckDB may evaluate a CASE branch for rows the branch does not select.
+layout AS (
+  SELECT
+    *,
+    regexp_like(raw_line, concat(
+      '^[{]"timestamp": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "user_id": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "session_id": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "event_type": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "product_id": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "quantity": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "price": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "category": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      '), "search_query": (', '"[^"', chr(92), chr(92), chr(0), '-', chr(31), ']*"|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null',
+      ')[}]', chr(92), 'z')) AS is_starter_layout
+  FROM lines
+),
+
+other_lines AS (
+  SELECT *, CASE WHEN NOT is_starter_layout THEN raw_line END AS other_line
+  FROM layout
+),
+
 shaped AS (
   SELECT
     *,
-    length(raw_line) - length(replace(replace(raw_line, '"', ''), chr(92), '')) AS quotes_and_backslashes,
-    regexp_like(raw_line, concat('[', chr(0), '-', chr(31), ']')) AS has_control_character
-  FROM lines
+    length(other_line) - length(replace(replace(other_line, '"', ''), chr(92), '')) AS quotes_and_backslashes,
+    regexp_like(other_line, concat('[', chr(0), '-', chr(31), ']')) AS has_control_character
+  FROM other_lines
 ),
 
 structured AS (
   SELECT
     *,
     line_problem IS NULL
-      AND NOT has_control_character
-      AND quotes_and_backslashes <= 300
-      AND regexp_extract(raw_line, concat(
-        '^[ ]*[{][ ]*(',
-        -- key : value
-        '"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
-          -- string: plain characters, and escapes (a surrogate pair, any other \uXXXX, or one of \" \\ \/ \b \f \n \r \t)
-          '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
-          -- number, literals
-          '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)',
-        -- , key : value ...
-        '([ ]*,[ ]*"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
-          '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
-          '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null))*',
-        ')?[ ]*[}][ ]*'), 0) = raw_line AS is_json_object,
-    -- The nine keys, each once, in the order the generator writes them, values without escapes:
-    -- such a line cannot repeat a key, so the costlier duplicate-key test below is skipped.
-    -- ($ may also match before a final line terminator in Java; such a line is not a JSON
-    -- object, so it fails is_json_object on both engines.)
-    regexp_like(raw_line, concat(
-        '^[ ]*[{][ ]*"timestamp"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"user_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"session_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"event_type"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"product_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"quantity"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"price"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"category"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*,[ ]*"search_query"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*"|-?[0-9][-+.eE0-9]*|true|false|null)',
-        '[ ]*[}][ ]*$')) AS has_generator_keys
+      AND (is_starter_layout OR (
+        NOT has_control_character
+          AND quotes_and_backslashes <= 300
+          AND regexp_extract(other_line, concat(
+            '^[ ]*[{][ ]*(',
+            -- key : value
+            '"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
+              -- string: plain characters, and escapes (a surrogate pair, any other \uXXXX, or one of \" \\ \/ \b \f \n \r \t)
+              '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
+              -- number, literals
+              '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null)',
+            -- , key : value ...
+            '([ ]*,[ ]*"[^"', chr(92), chr(92), ']*"[ ]*:[ ]*(',
+              '"[^"', chr(92), chr(92), ']*(', chr(92), chr(92), '(u([dD][89abAB][0-9a-fA-F]{2}', chr(92), chr(92), 'u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-CefEF][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2})|["', chr(92), chr(92), '/bfnrt])[^"', chr(92), chr(92), ']*)*"',
+              '|-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][-+]?[0-9]+)?|true|false|null))*',
+            ')?[ ]*[}][ ]*'), 0) = raw_line)) AS is_json_object
   FROM shaped
+),
+
+-- Where each key's separator (`, "key": `) starts in a starter-layout line: its values hold no
+-- quote, so each separator occurs once, and a value runs from the end of its separator to the
+-- start of the next one (the closing brace after the last).
+separators AS (
+  SELECT
+    *,
+    instr(raw_line, ', "user_id": ') AS user_id_at,
+    instr(raw_line, ', "session_id": ') AS session_id_at,
+    instr(raw_line, ', "event_type": ') AS event_type_at,
+    instr(raw_line, ', "product_id": ') AS product_id_at,
+    instr(raw_line, ', "quantity": ') AS quantity_at,
+    instr(raw_line, ', "price": ') AS price_at,
+    instr(raw_line, ', "category": ') AS category_at,
+    instr(raw_line, ', "search_query": ') AS search_query_at
+  FROM structured
 ),
 
 -- Each field's value as written: a string up to its closing quote or its first backslash, the
@@ -99,24 +132,51 @@ members AS (
     line_problem,
     ingested_at,
     is_json_object
-      AND (has_generator_keys
-        OR size(regexp_extract_all(CASE WHEN NOT has_generator_keys THEN raw_line END, '[{,][ ]*"([^"]*)"[ ]*:', 1))
-          = size(array_distinct(regexp_extract_all(CASE WHEN NOT has_generator_keys THEN raw_line END, '[{,][ ]*"([^"]*)"[ ]*:', 1)))) AS is_object,
+      AND (is_starter_layout
+        OR size(regexp_extract_all(other_line, '[{,][ ]*"([^"]*)"[ ]*:', 1))
+          = size(array_distinct(regexp_extract_all(other_line, '[{,][ ]*"([^"]*)"[ ]*:', 1)))) AS is_object,
     quotes_and_backslashes,
-    regexp_extract(raw_line, concat('[{,][ ]*"timestamp"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS timestamp_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"user_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS user_id_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"session_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS session_id_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"event_type"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS event_type_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"product_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS product_id_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"quantity"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS quantity_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"price"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS price_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"category"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS category_member,
-    regexp_extract(raw_line, concat('[{,][ ]*"search_query"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1) AS search_query_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, length('{"timestamp": ') + 1, user_id_at - (length('{"timestamp": ') + 1))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"timestamp"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS timestamp_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, user_id_at + length(', "user_id": '), session_id_at - (user_id_at + length(', "user_id": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"user_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS user_id_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, session_id_at + length(', "session_id": '), event_type_at - (session_id_at + length(', "session_id": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"session_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS session_id_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, event_type_at + length(', "event_type": '), product_id_at - (event_type_at + length(', "event_type": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"event_type"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS event_type_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, product_id_at + length(', "product_id": '), quantity_at - (product_id_at + length(', "product_id": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"product_id"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS product_id_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, quantity_at + length(', "quantity": '), price_at - (quantity_at + length(', "quantity": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"quantity"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS quantity_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, price_at + length(', "price": '), category_at - (price_at + length(', "price": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"price"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS price_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, category_at + length(', "category": '), search_query_at - (category_at + length(', "category": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"category"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS category_member,
+    CASE
+      WHEN is_starter_layout THEN substr(raw_line, search_query_at + length(', "search_query": '), length(raw_line) - (search_query_at + length(', "search_query": ')))
+      ELSE regexp_extract(other_line, concat('[{,][ ]*"search_query"[ ]*:[ ]*("[^"', chr(92), chr(92), ']*["', chr(92), chr(92), ']|-?[0-9][-+.eE0-9]*|true|false|null)'), 1)
+    END AS search_query_member,
     year,
     month,
     day,
     hour
-  FROM structured
+  FROM separators
 ),
 
 -- A value token ('"' for any string, else as written) and, for a string without a backslash,

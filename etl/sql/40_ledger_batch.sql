@@ -9,7 +9,7 @@ WITH lines_per_file AS (
   -- records: the lines 01_parsed.sql does not skip as blank
   SELECT source_file, COUNT(*) AS n
   FROM batch_lines
-  WHERE line_problem IS NOT NULL OR replace(line, ' ', '') <> ''
+  WHERE line_problem IS NOT NULL OR regexp_like(line, '[^ ]')
   GROUP BY source_file
 ),
 bronze_per_file AS (
