@@ -308,8 +308,8 @@ const hourlyGoldTable = (name: string, description: string, columns: ColumnDef[]
 
 /*
  * The building blocks the daily gold tables are computed from. A batch recomputes only the
- * silver hours it touched into these (the hourly counts, and the touched hours' bits of the
- * day's distinct ids), then each touched day from them, so the work of a batch does not grow
+ * silver hours it changed into these (the hourly counts, and those hours' bits of the day's
+ * distinct ids), then each changed day from them, so the work of a batch does not grow
  * with the events the day already holds.
  */
 export const goldHourlyEventCounts = hourlyGoldTable(

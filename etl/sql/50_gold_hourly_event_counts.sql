@@ -1,6 +1,7 @@
 -- Step `gold_hourly_event_counts` (writes gold.hourly_event_counts): each silver hour the batch
--- touched, recomputed whole from silver_hours (every row of those hours, this batch's included),
--- so replays and late events stay exact while the work stays within the batch's hours.
+-- changed (silver_changed_hours), recomputed whole from silver_hours (every row of those hours,
+-- this batch's included), so replays and late events stay exact while the work stays within
+-- the batch's hours.
 SELECT
   event_type,
   product_id,

@@ -1,6 +1,6 @@
 -- Step `gold_product_funnel` (writes gold.product_funnel): per product and day, views,
--- add-to-carts and purchases. Each day the batch touched is summed again from its hourly
--- building blocks (day_event_counts holds every hour of those days), so it stays exact.
+-- add-to-carts and purchases. Each day whose silver the batch changed is summed again from its
+-- hourly building blocks (day_event_counts holds every hour of those days), so it stays exact.
 SELECT
   product_id,
   category,

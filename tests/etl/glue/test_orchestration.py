@@ -31,7 +31,7 @@ def typical(h):
     rows = h.spark.view_rows
     for view in ("batch_partitions", "bronze_batch", "bronze", "quarantine_batch", "quarantine", "ledger_batch", "file_ledger"):
         rows[view] = [dict(PATH_KEYS)]
-    for view in ("silver_batch", "silver"):
+    for view in ("silver_batch", "silver", "silver_changed_hours"):
         rows[view] = [dict(r) for r in SILVER_TOUCHED]
     for step in harness.manifest()["steps"]:
         if step.get("writes", "").startswith("gold."):
@@ -712,7 +712,8 @@ class EmptiedPartitions(unittest.TestCase):
         h = typical(Harness())
         # silver_hours reads silver after silver was written; no step writes it again.
         hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
-        h.spark.view_rows["silver_batch"] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
+        for view in ("silver_batch", "silver_changed_hours"):
+            h.spark.view_rows[view] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
         h.run()
         self.assertEqual(sum(r["paths"].count(hour_5) for r in h.recorder.of("read_parquet")), 2)  # silver_keys and silver_hours
         self.assertNotIn(hour_5, h.deleted())

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -26,6 +27,22 @@ async function tableRows(lake: string, table: TableDef, orderBy: string): Promis
   } finally {
     duck.close();
   }
+}
+
+/** SHA-256 of every Parquet file under the lake's gold folder, by path relative to the lake. */
+function goldFiles(lake: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rel of (fs.readdirSync(path.join(lake, 'gold'), { recursive: true }) as string[]).sort()) {
+    if (rel.endsWith('.parquet'))
+      out.set(
+        `gold/${rel}`,
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(lake, 'gold', rel)))
+          .digest('hex'),
+      );
+  }
+  return out;
 }
 
 function expectChecksPass(results: Awaited<ReturnType<typeof runLocalChecks>>): void {
@@ -296,6 +313,34 @@ describe('local engine: edge cases', () => {
       ['s_2', h17],
       ['s_3', h18],
     ]);
+    expectChecksPass(await runLocalChecks(lake));
+  });
+
+  it('recomputes gold only for the hours whose silver a batch changed: an hour reached only by copies keeps its gold files', async () => {
+    const source = tempDir('changed');
+    const lake = tempDir('changedlake');
+    const x = eventLine({ user_id: 'u_60001', timestamp: '2025-11-19T16:30:00Z' });
+    const y = eventLine({ user_id: 'u_60002', timestamp: '2025-11-19T17:50:00Z' });
+    writeSource(source, keyAt('2025-11-19T17:55:00Z'), [x, y]);
+    await runIncremental({ source, lake });
+    const first = goldFiles(lake);
+
+    // a copy of y (hour 17) and a new event in hour 18: only hour 18 and the day are recomputed
+    writeSource(source, keyAt('2025-11-19T18:05:00Z'), [y, eventLine({ user_id: 'u_60003', timestamp: '2025-11-19T18:01:00Z' })]);
+    expect(await runIncremental({ source, lake })).to.include({ silverRowsAdded: 1, duplicatesDropped: 1 });
+    const second = goldFiles(lake);
+    const hourly = (files: Map<string, string>, hour: number) =>
+      [...files].filter(([f]) => f.startsWith('gold/hourly_event_counts/') && f.includes(`/event_hour=${hour}/`));
+    expect(hourly(second, 16), 'hour 16').to.deep.equal(hourly(first, 16)).and.to.have.length(1);
+    expect(hourly(second, 17), 'hour 17, reached only by a copy').to.deep.equal(hourly(first, 17)).and.to.have.length(1);
+    expect(hourly(second, 18), 'hour 18').to.have.length(1);
+    const activity = await tableRows(lake, goldUserActivity, 'event_date');
+    expect(activity.map((r) => [r.unique_users, r.events])).to.deep.equal([['3', '3']]);
+
+    // a batch of copies only changes no gold file at all
+    writeSource(source, keyAt('2025-11-19T18:10:00Z'), [x]);
+    expect(await runIncremental({ source, lake })).to.include({ silverRowsAdded: 0, duplicatesDropped: 1 });
+    expect([...goldFiles(lake)]).to.deep.equal([...second]);
     expectChecksPass(await runLocalChecks(lake));
   });
 
