@@ -3,11 +3,13 @@
  * through the S3 API of a local server (moto on loopback, tests/etl/glue/s3_endpoint.py), with the
  * test-only awsglue stand-in (tests/etl/glue/awsglue: GlueContext, Job bookmarks in a local file,
  * getResolvedOptions). Scheduled runs in a row, as Glue would start them:
- *   (a) two new files           -> both read, bookmark committed
- *   (b) no new file             -> empty batch, no lake object rewritten
- *   (c) a corrupt gzip + a file -> the corrupt one is one quarantine entry, the run succeeds
- *   (d) a new file, the run killed inside its first write of a table file, then rerun
- *       -> the rerun rolls the dead run's journal back first; nothing lost, nothing counted twice
+ *   (a) two new files -> both read, bookmark committed
+ *   (b) no new file -> empty batch, no lake object rewritten
+ *   (c) three new files (one in an hour that holds rows, one in a new hour, a corrupt gzip),
+ *       the run killed inside its first write of a table file, then rerun -> the bookmarked read
+ *       fails on the corrupt gzip, so the rerun takes the files the ledger lacks; it rolls the
+ *       dead run's journal back first, quarantines the corrupt file as one entry, and nothing
+ *       is lost or counted twice
  * and at the end every table equals, row by row with its Parquet types, the lake the DuckDB
  * engine builds from the same files in the same batches (ingested_at aside: batch times differ).
  */
@@ -228,27 +230,11 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
     await scheduledRun('b');
     lakeAfterEmptyRun = await lakeObjects();
 
-    // (c) a corrupt gzip and a readable file
+    // (c) a file in hours that already hold rows (bronze hour=17, silver 2025-11-19 17), a file in
+    // a new hour and a corrupt gzip, and a run killed inside its first write of a table file (not
+    // Spark's _temporary/ staging).
     await land(
       'c',
-      [
-        { key: keyAt('2025-11-19T18:01:00Z'), body: Buffer.from('this is not gzip') },
-        {
-          key: keyAt('2025-11-19T18:02:00Z'),
-          body: gzipLines([
-            eventLine({ user_id: 'u_c1', timestamp: '2025-11-19T18:01:30.5Z' }),
-            eventLine({ user_id: 'u_c2', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamp' }),
-          ]),
-        },
-      ],
-      new Date('2025-11-19T18:05:05Z'),
-    );
-    await scheduledRun('c');
-
-    // (d) a file in hours that already hold rows (bronze hour=17, silver 2025-11-19 17), and a run
-    // killed inside its first write of a table file (not Spark's _temporary/ staging).
-    await land(
-      'd',
       [
         {
           key: keyAt('2025-11-19T17:58:00Z'),
@@ -257,18 +243,26 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
             eventLine({ user_id: 'u_d2', timestamp: '2025-11-19T17:57:02Z' }),
           ]),
         },
+        { key: keyAt('2025-11-19T18:01:00Z'), body: Buffer.from('this is not gzip') },
+        {
+          key: keyAt('2025-11-19T18:02:00Z'),
+          body: gzipLines([
+            eventLine({ user_id: 'u_d3', timestamp: '2025-11-19T18:01:30.5Z' }),
+            eventLine({ user_id: 'u_d4', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamp' }),
+          ]),
+        },
       ],
       new Date('2025-11-19T18:10:05Z'),
     );
-    bookmarks['d-before'] = readBookmark();
+    bookmarks['c-before'] = readBookmark();
     await server.hold(tableFilePattern());
     const killed = startJob();
-    heldWrite = await timed('run d until its first table file write', () => waitForHold(killed.child));
+    heldWrite = await timed('run c until its first table file write', () => waitForHold(killed.child));
     killGroup(killed.child);
-    runs['d-killed'] = await killed.done;
+    runs['c-killed'] = await killed.done;
     await server.release();
-    bookmarks['d-killed'] = readBookmark();
-    await scheduledRun('d-rerun');
+    bookmarks['c-killed'] = readBookmark();
+    await scheduledRun('c-rerun');
 
     await server.download(ANALYTICS_BUCKET, '', sparkLake);
     console.log(`      timings: ${timings.join(', ')}`);
@@ -319,31 +313,30 @@ describe('Glue entry script (etl/glue/job.py) under Spark against a local S3 API
     expect(committed('b')).to.deep.equal({ run: 2, objects: uris('a') });
   });
 
-  it('(c) a corrupt gzip becomes one quarantine entry and the run succeeds', async () => {
-    expectSucceeded('c');
-    expect(runLog('c'), 'run log line').to.include({ files_read: 2, corrupt_files: 1 });
-    expect(committed('c').objects).to.deep.equal(uris('a', 'c'));
+  it('(c) the killed run died inside a table file write and saved no bookmark; the rerun reads its files once', () => {
+    expect(heldWrite, `the run was held at its first table-file write (run ended first: ${runs['c-killed'].stderrTail})`).to.match(
+      new RegExp(tableFilePattern()),
+    );
+    expect(runs['c-killed'].signal).to.equal('SIGKILL');
+    expect(runLog('c-killed'), 'the killed run logged no finished run').to.equal(undefined);
+    expect(bookmarks['c-killed'], 'the killed run saved no bookmark state').to.deep.equal(bookmarks['c-before']);
+    expectSucceeded('c-rerun');
+    expect(runs['c-rerun'].log.filter((l) => l.event === 'bookmark_read_failed')).to.have.length(1);
+    // run (a)'s two files are in the ledger, so only this batch's three are read
+    expect(runLog('c-rerun'), 'run log line').to.include({ mode: 'ledger_fallback', files_read: 3, corrupt_files: 1 });
+    expect(committed('c-rerun')).to.deep.equal({ run: 3, objects: uris('a', 'c') });
+  });
+
+  it('(c) the corrupt gzip became one quarantine entry', async () => {
     const contents = await lakeContents(sparkLake);
-    const corruptKey = batches.c[0].key;
+    const corruptKey = batches.c[1].key;
     const entries = contents['quarantine.events'].rows.filter((r) => r.includes(JSON.stringify(corruptKey)));
     expect(entries, 'quarantine rows of the corrupt file').to.have.length(1);
     expect(entries[0]).to.include('corrupt_file').and.include('"cannot decompress: ');
   });
 
-  it('(d) the killed run died inside a table file write and saved no bookmark; the rerun reads its file once', () => {
-    expect(heldWrite, `the run was held at its first table-file write (run ended first: ${runs['d-killed'].stderrTail})`).to.match(
-      new RegExp(tableFilePattern()),
-    );
-    expect(runs['d-killed'].signal).to.equal('SIGKILL');
-    expect(runLog('d-killed'), 'the killed run logged no finished run').to.equal(undefined);
-    expect(bookmarks['d-killed'], 'the killed run saved no bookmark state').to.deep.equal(bookmarks['d-before']);
-    expectSucceeded('d-rerun');
-    expect(runLog('d-rerun'), 'run log line').to.include({ mode: 'bookmark', files_read: 1 });
-    expect(committed('d-rerun')).to.deep.equal({ run: 4, objects: uris('a', 'c', 'd') });
-  });
-
-  it('(d) the rerun first rolled back the write the killed run had begun, and no journal is left', async () => {
-    const repaired = runs['d-rerun'].log.filter((l) => l.event === 'interrupted_write_repaired').map((l) => [l.table, l.action]);
+  it('(c) the rerun first rolled back the write the killed run had begun, and no journal is left', async () => {
+    const repaired = runs['c-rerun'].log.filter((l) => l.event === 'interrupted_write_repaired').map((l) => [l.table, l.action]);
     // the first write of the manifest (bronze.events) was the one held, and the only one begun
     expect(repaired).to.deep.equal([['bronze.events', 'rolled_back']]);
     const left = [...(await lakeObjects()).keys()].filter((k) => k.startsWith('_state/journal/'));
