@@ -307,10 +307,11 @@ const hourlyGoldTable = (name: string, description: string, columns: ColumnDef[]
 });
 
 /*
- * The building blocks the daily gold tables are computed from. A batch recomputes only the
- * silver hours it changed into these (the hourly counts, and those hours' bits of the day's
- * distinct ids), then each changed day from them, so the work of a batch does not grow
- * with the events the day already holds.
+ * The building blocks the daily gold tables are computed from. A batch adds the records it
+ * added to silver into the blocks of their hours (the hourly counts, and those hours' bits of the
+ * day's distinct ids; an hour rewritten for files processed again is recomputed from silver),
+ * then computes each changed day from them, so the work of a batch does not grow with the
+ * events the hour or the day already holds.
  */
 export const goldHourlyEventCounts = hourlyGoldTable(
   'hourly_event_counts',

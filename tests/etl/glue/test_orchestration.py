@@ -303,9 +303,9 @@ class MergeReads(unittest.TestCase):
         reads = self.silver_reads(h)
         self.assertEqual(reads[0]["paths"], [old_17])  # silver_keys, before the write
         self.assertEqual(reads[1]["paths"], [old_17])  # silver_existing: hour 17 is rewritten
-        new = written_files(h, LAKE + "silver/events/", LAKE + "silver/events/")
-        hours = reads[2]  # silver_hours, after the write: old_17 is still in the lake until the commit
-        self.assertEqual(sorted(hours["paths"]), sorted(new))
+        new_17 = written_files(h, LAKE + "silver/events/", silver_folder(19, 17))
+        hours = reads[2]  # silver_hours (the rewritten hour), after the write: old_17 is still in the lake until the commit
+        self.assertEqual(hours["paths"], new_17)
         self.assertNotIn(old_17, hours["paths"])
         self.assertLess(h.recorder.index("read_parquet", paths=hours["paths"]), h.recorder.index("delete_uris", uris=[old_17]))
 
@@ -316,7 +316,8 @@ class MergeReads(unittest.TestCase):
         old_17 = h.put_partition(folder + "event_hour=17/", [SILVER_ROW_17])
         h.put_partition(LAKE + "gold/hourly_event_counts/event_date=2025-11-18/event_hour=5/", [{"event_date": "2025-11-18", "event_hour": 5}])
         h.run()
-        (day,) = [r for r in h.recorder.of("read_parquet") if any("gold/hourly_event_counts" in p for p in r["paths"])]
+        held, day = [r for r in h.recorder.of("read_parquet") if any("gold/hourly_event_counts" in p for p in r["paths"])]
+        self.assertEqual(held["paths"], [old_17])  # hour_event_counts: the changed hours' blocks, before the write
         new_17 = written_files(h, LAKE + "gold/hourly_event_counts/", folder)
         self.assertEqual(len(new_17), 1)
         self.assertEqual(sorted(day["paths"]), sorted([hour_5] + new_17))
@@ -710,14 +711,14 @@ class EmptiedPartitions(unittest.TestCase):
 
     def test_a_read_with_no_later_write_deletes_nothing(self):
         h = typical(Harness())
-        # silver_hours reads silver after silver was written; no step writes it again.
-        hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])
-        for view in ("silver_batch", "silver_changed_hours"):
-            h.spark.view_rows[view] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
+        # day_event_counts reads the whole day of gold.hourly_event_counts after it was written; no
+        # step writes it again. Hour 5 is not a changed hour, so only that read loads it.
+        folder = LAKE + "gold/hourly_event_counts/event_date=2025-11-19/event_hour=5/"
+        hour_5 = h.put_partition(folder, [{"event_date": "2025-11-19", "event_hour": 5}])
         h.run()
-        self.assertEqual(sum(r["paths"].count(hour_5) for r in h.recorder.of("read_parquet")), 2)  # silver_keys and silver_hours
+        self.assertEqual(sum(r["paths"].count(hour_5) for r in h.recorder.of("read_parquet")), 1)
         self.assertNotIn(hour_5, h.deleted())
-        self.assertEqual(h.spark.files_in(silver_folder(19, 5)), [hour_5])
+        self.assertEqual(h.spark.files_in(folder), [hour_5])
 
 
 class CommitDiscipline(unittest.TestCase):
