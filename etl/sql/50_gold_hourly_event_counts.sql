@@ -27,13 +27,12 @@ blocks AS (
     event_type,
     product_id,
     category,
-    CAST(COUNT(*) AS BIGINT) AS events,
-    CAST(SUM(quantity) AS BIGINT) AS units,
-    CAST(SUM(revenue) AS DECIMAL(18, 2)) AS revenue,
+    CAST(1 AS BIGINT) AS events,
+    CAST(quantity AS BIGINT) AS units,
+    CAST(revenue AS DECIMAL(18, 2)) AS revenue,
     event_date,
     event_hour
   FROM added
-  GROUP BY event_date, event_hour, event_type, product_id, category
 )
 SELECT
   event_type,
