@@ -35,7 +35,8 @@ export const command: Command = {
       description: 'Read at most N new source files in this run, the first by key; the rest wait for later runs (default: no limit).',
     },
   ],
-  details: 'Only files not processed before are read; silver and gold rewrite only the partitions the batch touches.',
+  details:
+    'Only files not processed before are read; they are added to bronze, quarantine and silver, and gold changes only for the hours whose silver the batch changed.',
   async run(flags) {
     const source = String(flags.source);
     const lake = String(flags.lake);
