@@ -19,7 +19,18 @@ import { InputError, ioInputError, isIoError } from './errors';
 import { prepareLakeForRun, tableSelectSql } from './lake';
 import { addFile, finishRun, listPartitionDirs, partitionFiles, recoverInterruptedRuns, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
-import { DEFAULT_READ_BOUNDS, FileOutcome, ReadBounds, readSourceLines, scanSource, SkippedEntry, SourceFile, SourceLine, SourceScan } from './source';
+import {
+  copyPlainText,
+  DEFAULT_READ_BOUNDS,
+  FileOutcome,
+  ReadBounds,
+  readSourceLines,
+  scanSource,
+  SkippedEntry,
+  SourceFile,
+  SourceLine,
+  SourceScan,
+} from './source';
 import { acquireLock, LakeState, loadState, nextState, saveState } from './state';
 
 export interface RunOptions {
@@ -114,7 +125,7 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     const conn = duck.connection;
 
     let t0 = Date.now();
-    const outcomes = await loadBatch(conn, scan.batch, now, bounds);
+    const outcomes = await loadBatch(conn, scan.batch, now, path.join(stagingDir(opts.lake, runId), 'batch_text'), bounds);
     summary.stepSeconds.load_batch = (Date.now() - t0) / 1000;
     countOutcomes(summary, outcomes, log);
 
@@ -247,39 +258,70 @@ function readStepSql(step: ManifestStep): string {
  * Registers the input views batch_files and batch_lines (etl/manifest.json `inputs`) and
  * streams every file of the batch into them. A file with a read problem has its batch_files row
  * with read_problem and read_error and no line in batch_lines (lines read before the problem
- * showed are deleted). Returns each file's outcome by key.
+ * showed are deleted). Returns each file's outcome by key. `scratch` is a folder for the
+ * decompressed text of one file at a time.
  */
 export async function loadBatch(
   conn: DuckDBConnection,
   batch: readonly SourceFile[],
   now: Date,
+  scratch: string,
   bounds: ReadBounds = DEFAULT_READ_BOUNDS,
 ): Promise<Map<string, FileOutcome>> {
   await conn.run('CREATE TABLE batch_files (source_file VARCHAR NOT NULL, ingested_at TIMESTAMP NOT NULL, read_error VARCHAR, read_problem VARCHAR)');
   await conn.run('CREATE TABLE batch_lines (source_file VARCHAR NOT NULL, line VARCHAR NOT NULL, line_problem VARCHAR)');
   const ingestedAt = `TIMESTAMP ${sqlString(now.toISOString().replace('T', ' ').replace('Z', ''))}`;
   const outcomes = new Map<string, FileOutcome>();
-  const appender = await conn.createAppender('batch_lines');
-  try {
-    for (const file of batch) {
-      let outcome: FileOutcome = { problem: file.readProblem, error: file.readError };
-      if (file.readProblem === undefined) {
-        const read = await readSourceLines(file.absPath, bounds, (lines) => appendLines(appender, file.key, lines));
-        appender.flushSync();
-        if (read.problem !== undefined) {
-          outcome = { problem: read.problem, error: read.error };
-          await conn.run(`DELETE FROM batch_lines WHERE source_file = ${sqlString(file.key)}`);
-        }
+  fs.mkdirSync(scratch, { recursive: true });
+  const text = path.join(scratch, 'batch-file.txt');
+  for (const file of batch) {
+    let outcome: FileOutcome = { problem: file.readProblem, error: file.readError };
+    if (file.readProblem === undefined) {
+      outcome = await loadFileLines(conn, file.key, file.absPath, bounds, text);
+      if (outcome.problem !== undefined) {
+        await conn.run(`DELETE FROM batch_lines WHERE source_file = ${sqlString(file.key)}`);
       }
-      outcomes.set(file.key, outcome);
-      const text = (v: string | undefined) => (v === undefined ? 'NULL' : sqlString(v));
-      await conn.run(`INSERT INTO batch_files VALUES (${sqlString(file.key)}, ${ingestedAt}, ${text(outcome.error)}, ${text(outcome.problem)})`);
     }
-  } finally {
-    appender.closeSync();
+    outcomes.set(file.key, outcome);
+    const value = (v: string | undefined) => (v === undefined ? 'NULL' : sqlString(v));
+    await conn.run(`INSERT INTO batch_files VALUES (${sqlString(file.key)}, ${ingestedAt}, ${value(outcome.error)}, ${value(outcome.problem)})`);
   }
   return outcomes;
 }
+
+/**
+ * Adds one file's lines to batch_lines. Plain text (see copyPlainText) goes through DuckDB's
+ * CSV reader, which keeps each line as it is with quoting off and a delimiter the text does not
+ * hold; it reads an empty line as NULL, and blank lines are left out as readSourceLines leaves
+ * them out. Any other file's lines are appended from readSourceLines.
+ */
+async function loadFileLines(conn: DuckDBConnection, key: string, file: string, bounds: ReadBounds, text: string): Promise<FileOutcome> {
+  try {
+    const copied = await copyPlainText(file, bounds, text);
+    if ('problem' in copied) return copied;
+    if (copied.plain) {
+      if (fs.statSync(text).size > 0) {
+        const maxLineSize = Math.max(bounds.maxLineBytes + 1, CSV_DEFAULT_MAX_LINE_SIZE);
+        await conn.run(
+          `INSERT INTO batch_lines SELECT ${sqlString(key)}, line, NULL FROM read_csv(${sqlString(text)}, columns = {'line': 'VARCHAR'}, ` +
+            `delim = chr(1), quote = '', escape = '', header = false, auto_detect = false, max_line_size = ${maxLineSize}) WHERE regexp_like(line, '[^ ]')`,
+        );
+      }
+      return {};
+    }
+  } finally {
+    fs.rmSync(text, { force: true });
+  }
+  const appender = await conn.createAppender('batch_lines');
+  try {
+    const read = await readSourceLines(file, bounds, (lines) => appendLines(appender, key, lines));
+    return read.problem === undefined ? {} : { problem: read.problem, error: read.error };
+  } finally {
+    appender.closeSync();
+  }
+}
+
+const CSV_DEFAULT_MAX_LINE_SIZE = 2 * 1024 * 1024;
 
 /**
  * Lines go in as 2048-row data chunks: per-value appends through the Node API cost about

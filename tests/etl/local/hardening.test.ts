@@ -18,7 +18,7 @@ import { localTableName, registerLakeViews, tableRowCounts } from '../../../etl/
 import { rollbackRun } from '../../../etl/local/partitions';
 import { LAKE_MARKER, TRASH_DIR } from '../../../etl/local/paths';
 import { runDeliverableQueries } from '../../../etl/local/queries';
-import { DEFAULT_READ_BOUNDS, ReadBounds, scanSource } from '../../../etl/local/source';
+import { copyPlainText, DEFAULT_READ_BOUNDS, ReadBounds, readSourceLines, scanSource } from '../../../etl/local/source';
 import { acquireLock, LakeState, loadState } from '../../../etl/local/state';
 import { manifest } from '../../../etl/manifest';
 import { bronzeFileLedger, quarantineEvents, silverEvents } from '../../../etl/schema';
@@ -339,7 +339,7 @@ async function batchViewsOf(source: string, state: LakeState, bounds: ReadBounds
   const scan = scanSource(source, state);
   const duck = await openDuck();
   try {
-    await loadBatch(duck.connection, scan.batch, new Date('2025-11-19T18:00:00Z'), bounds);
+    await loadBatch(duck.connection, scan.batch, new Date('2025-11-19T18:00:00Z'), tempDir('batch-text'), bounds);
     return {
       files: await queryRows(duck.connection, 'SELECT source_file, read_problem, read_error FROM batch_files ORDER BY source_file'),
       // U+FEFF shown as <BOM>: the Node API's text decoding drops one at the start of a value
@@ -417,6 +417,47 @@ describe('local engine hardening: reading source files', () => {
     } finally {
       duck.close();
     }
+  });
+
+  it('loads plain text through the CSV reader and every other file line by line, with the lines readSourceLines gives either way', async () => {
+    const bounds = { maxLineBytes: 64, maxFileBytes: 1 << 24 };
+    // Lines spanning the decompressor's 64 KiB chunks, multi-byte characters across chunk edges.
+    const spanning = Array.from({ length: 4000 }, (_, i) => `{"n": ${i}, "t": "caf\u00e9 \u20ac \ud834\udd1e"}`).join('\n');
+    const cases: Array<{ name: string; gzip: Buffer; plain: boolean }> = [
+      {
+        name: 'text the CSV reader could take apart',
+        gzip: gz('{"a": "x,y;z|w\\tq"}\n\n   \n  lead and trail  \n"quoted" \\"x\\" \\\\\n\t\n#not a comment\nNULL\n', 'y'.repeat(64), '\nno final newline'),
+        plain: true,
+      },
+      { name: 'several gzip members', gzip: Buffer.concat([gz('one\ntw'), gz('o\nthree\n')]), plain: true },
+      { name: 'lines across chunks', gzip: gz(spanning), plain: true },
+      { name: 'only newlines', gzip: gz('\n\n\n'), plain: true },
+      { name: 'a 0-byte file', gzip: Buffer.alloc(0), plain: true },
+      { name: 'a line one byte over the bound', gzip: gz('ok\n', 'x'.repeat(65), '\n'), plain: false },
+      { name: 'a last line over the bound', gzip: gz('ok\n', 'x'.repeat(65)), plain: false },
+      { name: 'CRLF', gzip: gz('a\r\nb\r\n'), plain: false },
+      { name: 'a carriage return inside a line', gzip: gz('a\rb\n'), plain: false },
+      { name: 'a NUL byte', gzip: gz('a\u0000b\n'), plain: false },
+      { name: 'a 0x01 byte', gzip: gz('a\u0001b\nc\n'), plain: false },
+      { name: 'a byte order mark', gzip: gz('\ufeffa\n'), plain: false },
+      { name: 'invalid UTF-8', gzip: gz('ok\n', Buffer.from([0xc3, 0x28]), '\n'), plain: false },
+      { name: 'invalid UTF-8 in a last line', gzip: gz('ok\n', Buffer.from([0xc3])), plain: false },
+    ];
+    const dir = tempDir('plain');
+    const mismatches: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const key = keyAt(new Date(Date.UTC(2025, 10, 19, 17, i)).toISOString());
+      const file = path.join(dir, `${i}.jsonl.gz`);
+      fs.writeFileSync(file, c.gzip);
+      const copied = await copyPlainText(file, bounds, path.join(dir, `${i}.txt`));
+      if (!('plain' in copied) || copied.plain !== c.plain) mismatches.push(`${c.name}: copyPlainText says ${JSON.stringify(copied)}`);
+      const expected: Array<[string, string | null]> = [];
+      await readSourceLines(file, bounds, (lines) => void expected.push(...lines.map((l): [string, string | null] => [l.line, l.problem])));
+      const views = await batchViews({ [key]: c.gzip }, bounds);
+      const loaded = views.lines.map((l) => [l.line, l.line_problem]);
+      if (JSON.stringify(loaded) !== JSON.stringify(expected)) mismatches.push(`${c.name}: loaded ${JSON.stringify(loaded)}, read ${JSON.stringify(expected)}`);
+    }
+    expect(mismatches).to.deep.equal([]);
   });
 
   it('a corrupt file keeps none of the lines read before the error', async () => {
