@@ -29,6 +29,11 @@
  *      occur in view `read.partitionsOf`: what earlier runs left plus what earlier steps of this
  *      run wrote (never the files this run replaced). The view keeps the rows it had when it
  *      was registered, whatever later steps write. This is how merges see the lake.
+ *      With `read.rangeOf` (a column of the table), only the rows whose value of that column
+ *      lies between the least and the greatest value it has in `read.partitionsOf`: for a step
+ *      that matches rows on that column, the others can never match. The engines compare it
+ *      with literal bounds, so Parquet readers skip the files and row groups outside them; a
+ *      batch of recent events then reads little of the hours it touches.
  *    - `report`: the result is a small summary the engine prints and logs after the run.
  * 3. commits the batch (state file or job bookmark) only after every write succeeded.
  *
@@ -36,12 +41,14 @@
  */
 import * as path from 'path';
 import manifestJson from './manifest.json';
-import { tableById, TableDef } from './schema';
+import { LogicalType, tableById, TableDef } from './schema';
 
 export interface ReadSpec {
   readonly table: string;
   readonly partitionsOf: string;
   readonly keys?: readonly string[];
+  /** Only rows whose value of this column lies within its range in `partitionsOf` (see the module comment). */
+  readonly rangeOf?: string;
 }
 
 export type WriteMode = 'replace' | 'append';
@@ -125,8 +132,20 @@ export function validateManifest(m: Manifest): Manifest {
       for (const key of step.read.keys ?? []) {
         if (!table.partitionKeys.some((k) => k.name === key)) throw new Error(`${where}: '${key}' is not a partition key of ${table.id}`);
       }
+      const ranged = step.read.rangeOf;
+      if (ranged !== undefined && !table.columns.some((c) => c.name === ranged && isRangeType(c.type))) {
+        throw new Error(`${where}: rangeOf '${ranged}' is not a timestamp, date or number column of ${table.id}`);
+      }
     }
     views.add(step.name);
   }
   return m;
+}
+
+/**
+ * Types whose bounds pass between the engines as text exactly (`rangeOf`): text itself would need
+ * quoting that differs between the two SQL dialects.
+ */
+function isRangeType(type: LogicalType): boolean {
+  return type === 'timestamp' || type === 'date' || type === 'int' || type === 'bigint' || type.startsWith('decimal');
 }

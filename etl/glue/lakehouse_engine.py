@@ -98,6 +98,8 @@ def load_manifest(storage, etl_path, tables):
                 raise ManifestError("%s: table '%s' is not in tables.json" % (where, table_id))
         if "read" in step and step["read"]["partitionsOf"] not in names:
             raise ManifestError("%s: partitionsOf '%s' is not an earlier view" % (where, step["read"]["partitionsOf"]))
+        if "rangeOf" in step.get("read", {}):
+            check_range_column(tables[step["read"]["table"]], step["read"]["rangeOf"], where)
         if step["name"] in names:
             raise ManifestError("%s: view name already defined" % where)
         check_write_mode(manifest, step, names, where)
@@ -111,6 +113,15 @@ def check_file_bound(uri, bound):
     if isinstance(bound, bool) or not whole or bound < 1:
         raise ManifestError("%s: %s: expected a whole number >= 1, got %s" % (uri, MAX_FILES_KEY, json.dumps(bound)))
     return int(bound)
+
+
+def check_range_column(layout, column, where):
+    """`read.rangeOf` as etl/manifest.ts validateManifest takes it: a timestamp, date or number
+    column of the table (bounds pass through text, which these types do exactly)."""
+    types = {c["name"]: c["type"] for c in layout.columns}
+    kind = types.get(column, "")
+    if not (kind in ("timestamp", "date", "int", "bigint") or kind.startswith("decimal")):
+        raise ManifestError("%s: rangeOf '%s' is not a timestamp, date or number column of %s" % (where, column, layout.id))
 
 
 def check_write_mode(manifest, step, earlier_views, where):
@@ -285,7 +296,21 @@ class LakehouseRun:
         self.loaded_partitions[name] = sorted({self.partition_folder(layout, f) for f in files})
         self.latest_read[layout.id] = name
         df = self.read_files(layout, files) if files else self.spark.createDataFrame([], layout.ddl())
+        if files and spec.get("rangeOf"):
+            df = df.where(self.range_condition(layout, spec["rangeOf"], spec["partitionsOf"]))
         df.createOrReplaceTempView(name)
+
+    def range_condition(self, layout, column, view):
+        """A read's `rangeOf` as a condition with literal bounds, which Spark pushes into the
+        Parquet reader: between the least and greatest value the column has in the view."""
+        bounds = self.spark.table(view).selectExpr(
+            "CAST(min(`%s`) AS STRING) AS low" % column, "CAST(max(`%s`) AS STRING) AS high" % column
+        ).collect()[0]
+        low, high = bounds["low"], bounds["high"]
+        if low is None:
+            return "false"
+        kind = next(c["type"] for c in layout.columns if c["name"] == column)
+        return "`%s` BETWEEN CAST('%s' AS %s) AND CAST('%s' AS %s)" % (column, low, kind, high, kind)
 
     def read_files(self, layout, files):
         """The rows of the given data files of a table, typed as tables.json says."""

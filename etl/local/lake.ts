@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DuckDBConnection } from '@duckdb/node-api';
-import { allColumns, duckDbType, LAKE_TABLES, TableDef } from '../schema';
+import { allColumns, duckDbParquetType, duckDbType, LAKE_TABLES, TableDef } from '../schema';
 import { literalPath, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError } from './errors';
 import { listPartitionDirs, partitionFiles } from './partitions';
@@ -19,9 +19,12 @@ const FILE_COLUMN = '__lake_file';
  * A SELECT over the given Parquet files of a table (all columns, schema types, schema order).
  * Files are passed one by one and literally (never a glob), and partition values are read from
  * the folders directly above each file, so the folders above the lake (named `year=1999` or
- * `event_date=2000-01-01`, or holding `*` or `[`) never change what is read.
+ * `event_date=2000-01-01`, or holding `*` or `[`) never change what is read. `fileFilter`, a
+ * condition on the columns as the files store them (see duckDbParquetType), is applied before
+ * the casts: DuckDB pushes a filter into the Parquet reader only through no cast, and there it
+ * skips the row groups the filter excludes.
  */
-export function tableSelectSql(table: TableDef, files: readonly string[]): string {
+export function tableSelectSql(table: TableDef, files: readonly string[], fileFilter?: string): string {
   const columns = allColumns(table);
   if (files.length === 0) {
     return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')} WHERE false`;
@@ -32,7 +35,20 @@ export function tableSelectSql(table: TableDef, files: readonly string[]): strin
     ...table.columns.map((c) => `CAST(${c.name} AS ${duckDbType(c.type)}) AS ${c.name}`),
     ...table.partitionKeys.map((k, i) => `CAST(regexp_extract(${FILE_COLUMN}, ${sqlString(tail)}, ${i + 1}) AS ${duckDbType(k.type)}) AS ${k.name}`),
   ];
-  return `SELECT ${select.join(', ')} FROM read_parquet(${list}, hive_partitioning = false, filename = '${FILE_COLUMN}')`;
+  const where = fileFilter === undefined ? '' : ` WHERE ${fileFilter}`;
+  return `SELECT ${select.join(', ')} FROM read_parquet(${list}, hive_partitioning = false, filename = '${FILE_COLUMN}')${where}`;
+}
+
+/**
+ * A read step's `rangeOf` (etl/manifest.ts) as tableSelectSql's fileFilter: between the least
+ * and greatest value the column has in the view, as literals (none when it has no value).
+ */
+export async function rangeFilterSql(conn: DuckDBConnection, table: TableDef, column: string, view: string): Promise<string> {
+  const [range] = await queryRows(conn, `SELECT CAST(min(${column}) AS VARCHAR) AS low, CAST(max(${column}) AS VARCHAR) AS high FROM ${view}`);
+  if (range.low === null) return 'false';
+  const type = table.columns.find((c) => c.name === column)!.type;
+  const bound = (value: unknown) => `CAST(CAST(${sqlString(String(value))} AS ${duckDbType(type)}) AS ${duckDbParquetType(type)})`;
+  return `${column} BETWEEN ${bound(range.low)} AND ${bound(range.high)}`;
 }
 
 /** The whole table as it is now in the lake (an empty typed relation when it has no data yet). */

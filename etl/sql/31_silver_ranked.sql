@@ -5,9 +5,10 @@
 -- file). Identical means equal in all nine fields as silver stores them: the time to the
 -- millisecond, the price and quantity as numbers (so 19.8 and 19.80, Z and +00:00 are equal),
 -- null equal to null. Duplicates carry the same event time, so they always meet in the same
--- partition: the rows of the partitions the batch touches (silver_keys) are enough to
--- deduplicate against every batch ever processed. Rows of files being processed again do not
--- count as already kept (this batch's rows replace them).
+-- partition and within the batch's time range: the rows of the partitions the batch touches,
+-- between its first and last event time (silver_keys), are enough to deduplicate against every
+-- batch ever processed. Rows of files being processed again do not count as already kept (this
+-- batch's rows replace them).
 WITH lake_events AS (
   SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
   FROM silver_keys

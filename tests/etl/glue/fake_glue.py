@@ -39,6 +39,8 @@ _LPAD = re.compile(r"^LPAD\(.*`([^`]+)`.*,\s*(\d+),\s*'0'\)$", re.IGNORECASE)
 _TS_LITERAL = re.compile(r"^CAST\('([^']*)' AS TIMESTAMP\)$", re.IGNORECASE)
 _CAST_INT = re.compile(r"^CAST\(`([^`]+)` AS INT\)$", re.IGNORECASE)
 _WHERE_EQ = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*'([^']*)'\s*$")
+_WHERE_BETWEEN = re.compile(r"^`([^`]+)` BETWEEN CAST\('([^']*)' AS [a-z]+\) AND CAST\('([^']*)' AS [a-z]+\)$")
+_MIN_MAX = re.compile(r"^CAST\((min|max)\(`([^`]+)`\) AS STRING\) AS ([a-z]+)$")
 
 
 def split_alias(expr):
@@ -123,6 +125,14 @@ class FakeDataFrame:
 
     def selectExpr(self, *exprs):
         self.spark.recorder.add("selectExpr", label=self.label, exprs=list(exprs))
+        aggregates = [_MIN_MAX.match(e) for e in exprs]
+        if all(aggregates):
+            # One row of text bounds, compared as text (the stand-in's timestamps are ISO strings).
+            row = {}
+            for m in aggregates:
+                values = [str(r[m.group(2)]) for r in self.rows if r.get(m.group(2)) is not None]
+                row[m.group(3)] = (min if m.group(1) == "min" else max)(values) if values else None
+            return self._derive([row], self.label, list(row))
         names = [split_alias(e)[1] for e in exprs]
         rows = [{n: eval_expr(e, r) for n, e in zip(names, exprs)} for r in self.rows]
         return self._derive(rows, self.label, names)
@@ -131,6 +141,13 @@ class FakeDataFrame:
         return self.selectExpr(*["`%s`" % c for c in cols])
 
     def where(self, condition):
+        self.spark.recorder.add("where", label=self.label, condition=condition)
+        if condition == "false":
+            return self._derive([], self.label, self.columns)
+        m = _WHERE_BETWEEN.match(condition)
+        if m:
+            rows = [r for r in self.rows if r.get(m.group(1)) is not None and m.group(2) <= str(r[m.group(1)]) <= m.group(3)]
+            return self._derive(rows, self.label, self.columns)
         m = _WHERE_EQ.match(condition)
         if not m:
             raise AssertionError("stand-in cannot evaluate condition %r" % condition)

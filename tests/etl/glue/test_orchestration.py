@@ -140,6 +140,11 @@ class ManifestWriteModes(unittest.TestCase):
         self.refused(lambda steps: steps["silver"].update(replacing="silver_ranked"), "replacing 'silver_ranked' is not an earlier read step")
 
 
+    def test_range_of_must_be_a_timestamp_date_or_number_column_of_the_table(self):
+        self.refused(lambda steps: steps["silver_keys"]["read"].update(rangeOf="user_id"), "step 'silver_keys': rangeOf 'user_id' is not a timestamp, date or number column of silver.events")
+        self.refused(lambda steps: steps["silver_keys"]["read"].update(rangeOf="no_such_column"), "rangeOf 'no_such_column' is not a timestamp")
+
+
 class PartitionScopedWrites(unittest.TestCase):
     def test_each_table_written_once_in_manifest_order_in_append_mode(self):
         h = typical(Harness())
@@ -272,6 +277,29 @@ class MergeReads(unittest.TestCase):
         listed = [e["uri"] for e in h.recorder.of("list") if e["uri"].startswith(LAKE + "silver/")]
         self.assertIn(silver_folder(19, 18), listed)
         self.assertNotIn(silver_folder(18, 23), listed)
+
+    def test_a_ranged_read_keeps_the_rows_within_the_views_range_by_literal_bounds(self):
+        h = typical(Harness())
+        h.spark.view_rows["silver_batch"] = [
+            dict(SILVER_ROW_17, event_ts="2025-11-19 17:20:00"),
+            dict(SILVER_ROW_17, event_ts="2025-11-19 17:40:00"),
+            dict(SILVER_ROW_18, event_ts="2025-11-19 18:00:00"),
+        ]
+        inside = ["2025-11-19 17:20:00", "2025-11-19 17:30:00", "2025-11-19 18:00:00"]
+        outside = ["2025-11-19 17:19:59.999", "2025-11-19 18:00:00.001"]
+        h.put_partition(silver_folder(19, 17), [dict(SILVER_ROW_17, event_ts=t) for t in inside[:2] + outside[:1]])
+        h.put_partition(silver_folder(19, 18), [dict(SILVER_ROW_18, event_ts=t) for t in inside[2:] + outside[1:]])
+        h.run()
+        kept = sorted(r["event_ts"] for r in h.spark.views["silver_keys"].rows)
+        self.assertEqual(kept, inside)
+        conditions = [e["condition"] for e in h.recorder.of("where") if "BETWEEN" in e["condition"]]
+        self.assertEqual(conditions, ["`event_ts` BETWEEN CAST('2025-11-19 17:20:00' AS timestamp) AND CAST('2025-11-19 18:00:00' AS timestamp)"])
+
+    def test_a_ranged_read_of_a_view_without_values_keeps_no_row(self):
+        h = typical(Harness())  # silver_batch rows without event_ts
+        h.put_partition(silver_folder(19, 17), [dict(SILVER_ROW_17, event_ts="2025-11-19 17:20:00")])
+        h.run()
+        self.assertEqual(h.spark.views["silver_keys"].rows, [])
 
     def test_path_partitioned_merges_read_the_source_hour_of_a_reprocessed_file(self):
         h = reprocessing(typical(Harness()))

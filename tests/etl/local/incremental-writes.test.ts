@@ -10,7 +10,11 @@ import { runIncremental } from '../../../etl/local/engine';
 import { runLocalChecks } from '../../../etl/local/checks';
 import { failsRun } from '../../../etl/check-runtime';
 import { runDeliverableQueries } from '../../../etl/local/queries';
-import { ETL_DIR, manifest } from '../../../etl/manifest';
+import { ETL_DIR, Manifest, manifest, validateManifest } from '../../../etl/manifest';
+import { openDuck, queryRows } from '../../../etl/local/duck';
+import { rangeFilterSql, tableSelectSql } from '../../../etl/local/lake';
+import { listPartitionDirs, partitionFiles } from '../../../etl/local/partitions';
+import { silverEvents } from '../../../etl/schema';
 import { lakeFiles, runKilledAfterStep } from '../../helpers/killed-runs';
 import { lakeContents, lakeDifferences } from '../../helpers/lake-contents';
 import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
@@ -130,5 +134,51 @@ describe('local engine: what a batch writes', function () {
       ]),
     ).to.deep.equal([]);
     expect(await runDeliverableQueries(lake)).to.deep.equal(await runDeliverableQueries(reference));
+  });
+});
+
+describe("local engine: a read narrowed to the batch's range (rangeOf)", function () {
+  this.timeout(120_000);
+
+  it("holds the rows within the view's range, bounds included, with the bounds inside the Parquet scan; none for a view without values", async () => {
+    const source = tempDir('range-src');
+    const lake = tempDir('range-lake');
+    const times = ['2025-11-19T17:10:00.000Z', '2025-11-19T17:20:00.000Z', '2025-11-19T17:20:00.001Z', '2025-11-19T17:30:00.000Z', '2025-11-19T17:40:00.000Z'];
+    writeSource(
+      source,
+      keyAt('2025-11-19T17:50:00Z'),
+      times.map((timestamp, i) => eventLine({ timestamp, user_id: `u_${i}` })),
+    );
+    await runIncremental({ source, lake });
+    const files = partitionFiles(lake, listPartitionDirs(lake, silverEvents));
+    const duck = await openDuck();
+    try {
+      const conn = duck.connection;
+      const read = async (view: string) => {
+        const sql = tableSelectSql(silverEvents, files, await rangeFilterSql(conn, silverEvents, 'event_ts', view));
+        const rows = await queryRows(conn, `SELECT strftime(event_ts, '%H:%M:%S.%g') AS t FROM (${sql}) ORDER BY 1`);
+        const [plan] = await queryRows(conn, `EXPLAIN ${sql}`);
+        return { times: rows.map((r) => r.t), plan: String(plan.explain_value) };
+      };
+      await conn.run("CREATE VIEW batch AS SELECT * FROM (VALUES (TIMESTAMP '2025-11-19 17:30:00'), (TIMESTAMP '2025-11-19 17:20:00.001')) AS v(event_ts)");
+      const ranged = await read('batch');
+      expect(ranged.times).to.deep.equal(['17:20:00.001', '17:30:00.000']);
+      // the bounds are filters of the Parquet scan itself, where they skip row groups
+      expect(ranged.plan).to.match(/READ_PARQUET[\s\S]*Filters:[\s\S]*event_ts>=/);
+      await conn.run('CREATE VIEW nothing AS SELECT event_ts FROM batch WHERE false');
+      expect((await read('nothing')).times).to.deep.equal([]);
+    } finally {
+      duck.close();
+    }
+  });
+
+  it('is refused unless the column is a timestamp, date or number column of the table', () => {
+    const withRange = (rangeOf: string) =>
+      ({ ...manifest, steps: manifest.steps.map((s) => (s.name === 'silver_keys' ? { ...s, read: { ...s.read!, rangeOf } } : s)) }) as Manifest;
+    expect(() => validateManifest(withRange('user_id'))).to.throw(
+      "manifest step 'silver_keys': rangeOf 'user_id' is not a timestamp, date or number column of silver.events",
+    );
+    expect(() => validateManifest(withRange('no_such_column'))).to.throw("rangeOf 'no_such_column'");
+    expect(validateManifest(withRange('price')).steps.find((s) => s.name === 'silver_keys')!.read!.rangeOf).to.equal('price');
   });
 });
