@@ -29,11 +29,12 @@
  *      occur in view `read.partitionsOf`: what earlier runs left plus what earlier steps of this
  *      run wrote (never the files this run replaced). The view keeps the rows it had when it
  *      was registered, whatever later steps write. This is how merges see the lake.
- *      With `read.rangeOf` (a column of the table), only the rows whose value of that column
- *      lies between the least and the greatest value it has in `read.partitionsOf`: for a step
- *      that matches rows on that column, the others can never match. The engines compare it
- *      with literal bounds, so Parquet readers skip the files and row groups outside them; a
- *      batch of recent events then reads little of the hours it touches.
+ *      With `read.rangeOf` (a column of the table), the view may leave out rows whose value of
+ *      that column lies outside the range it has in `read.partitionsOf` (least to greatest), so
+ *      only a step that matches rows on that column may use it: the rows left out could never
+ *      match. Each engine leaves out what it can skip cheaply: DuckDB the files whose footer
+ *      statistics lie outside the range, Spark the rows (its Parquet reader skips row groups).
+ *      A batch of recent events then reads little of the hours it touches.
  *    - `report`: the result is a small summary the engine prints and logs after the run.
  * 3. commits the batch (state file or job bookmark) only after every write succeeded.
  *
@@ -47,7 +48,7 @@ export interface ReadSpec {
   readonly table: string;
   readonly partitionsOf: string;
   readonly keys?: readonly string[];
-  /** Only rows whose value of this column lies within its range in `partitionsOf` (see the module comment). */
+  /** Rows whose value of this column lies outside its range in `partitionsOf` may be left out (see the module comment). */
   readonly rangeOf?: string;
 }
 

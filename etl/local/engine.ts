@@ -16,7 +16,7 @@ import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath, validateM
 import { duckDbParquetType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
 import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError, isIoError } from './errors';
-import { prepareLakeForRun, rangeFilterSql, tableSelectSql } from './lake';
+import { filesInRange, prepareLakeForRun, tableSelectSql } from './lake';
 import { addFile, finishRun, listPartitionDirs, partitionFiles, recoverInterruptedRuns, removePartition, rollbackRun, swapPartition } from './partitions';
 import { stagingDir } from './paths';
 import {
@@ -391,8 +391,9 @@ async function runReadStep(conn: DuckDBConnection, lake: string, step: ManifestS
     const segments = rel.split('/').filter((s) => s.includes('='));
     return wanted.has(keys.map((k) => segments.find((s) => s.startsWith(`${k.name}=`))).join('/'));
   });
-  const filter = spec.rangeOf === undefined ? undefined : await rangeFilterSql(conn, table, spec.rangeOf, spec.partitionsOf);
-  await conn.run(`CREATE ${lazy ? 'VIEW' : 'TABLE'} ${step.name} AS ${tableSelectSql(table, partitionFiles(lake, dirs), filter)}`);
+  const inDirs = partitionFiles(lake, dirs);
+  const files = spec.rangeOf === undefined ? inDirs : await filesInRange(conn, table, inDirs, spec.rangeOf, spec.partitionsOf);
+  await conn.run(`CREATE ${lazy ? 'VIEW' : 'TABLE'} ${step.name} AS ${tableSelectSql(table, files)}`);
   return dirs;
 }
 

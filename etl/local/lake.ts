@@ -19,12 +19,9 @@ const FILE_COLUMN = '__lake_file';
  * A SELECT over the given Parquet files of a table (all columns, schema types, schema order).
  * Files are passed one by one and literally (never a glob), and partition values are read from
  * the folders directly above each file, so the folders above the lake (named `year=1999` or
- * `event_date=2000-01-01`, or holding `*` or `[`) never change what is read. `fileFilter`, a
- * condition on the columns as the files store them (see duckDbParquetType), is applied before
- * the casts: DuckDB pushes a filter into the Parquet reader only through no cast, and there it
- * skips the row groups the filter excludes.
+ * `event_date=2000-01-01`, or holding `*` or `[`) never change what is read.
  */
-export function tableSelectSql(table: TableDef, files: readonly string[], fileFilter?: string): string {
+export function tableSelectSql(table: TableDef, files: readonly string[]): string {
   const columns = allColumns(table);
   if (files.length === 0) {
     return `SELECT ${columns.map((c) => `CAST(NULL AS ${duckDbType(c.type)}) AS ${c.name}`).join(', ')} WHERE false`;
@@ -35,20 +32,32 @@ export function tableSelectSql(table: TableDef, files: readonly string[], fileFi
     ...table.columns.map((c) => `CAST(${c.name} AS ${duckDbType(c.type)}) AS ${c.name}`),
     ...table.partitionKeys.map((k, i) => `CAST(regexp_extract(${FILE_COLUMN}, ${sqlString(tail)}, ${i + 1}) AS ${duckDbType(k.type)}) AS ${k.name}`),
   ];
-  const where = fileFilter === undefined ? '' : ` WHERE ${fileFilter}`;
-  return `SELECT ${select.join(', ')} FROM read_parquet(${list}, hive_partitioning = false, filename = '${FILE_COLUMN}')${where}`;
+  return `SELECT ${select.join(', ')} FROM read_parquet(${list}, hive_partitioning = false, filename = '${FILE_COLUMN}')`;
 }
 
 /**
- * A read step's `rangeOf` (etl/manifest.ts) as tableSelectSql's fileFilter: between the least
- * and greatest value the column has in the view, as literals (none when it has no value).
+ * The files a read step with `rangeOf` (etl/manifest.ts) takes: those with a row group whose
+ * statistics for the column overlap the column's range in the view (a row group without
+ * statistics counts as overlapping), none when the view has no value. Files are pruned by their
+ * footers instead of filtering rows: a filter would make DuckDB estimate the read as small and
+ * build its hash join on it, so a wide range would hold the read's rows in memory.
  */
-export async function rangeFilterSql(conn: DuckDBConnection, table: TableDef, column: string, view: string): Promise<string> {
-  const [range] = await queryRows(conn, `SELECT CAST(min(${column}) AS VARCHAR) AS low, CAST(max(${column}) AS VARCHAR) AS high FROM ${view}`);
-  if (range.low === null) return 'false';
-  const type = table.columns.find((c) => c.name === column)!.type;
-  const bound = (value: unknown) => `CAST(CAST(${sqlString(String(value))} AS ${duckDbType(type)}) AS ${duckDbParquetType(type)})`;
-  return `${column} BETWEEN ${bound(range.low)} AND ${bound(range.high)}`;
+export async function filesInRange(conn: DuckDBConnection, table: TableDef, files: readonly string[], column: string, view: string): Promise<string[]> {
+  if (files.length === 0) return [];
+  const type = duckDbParquetType(table.columns.find((c) => c.name === column)!.type);
+  const list = `[${files.map((f) => sqlString(literalPath(f))).join(', ')}]`;
+  const rows = await queryRows(
+    conn,
+    `WITH range AS (SELECT CAST(min(${column}) AS ${type}) AS low, CAST(max(${column}) AS ${type}) AS high FROM ${view}),
+     groups AS (
+       SELECT file_name, CAST(stats_min_value AS ${type}) AS low, CAST(stats_max_value AS ${type}) AS high
+       FROM parquet_metadata(${list}) WHERE path_in_schema = ${sqlString(column)}
+     )
+     SELECT DISTINCT g.file_name FROM groups g, range r
+     WHERE r.low IS NOT NULL AND (g.low IS NULL OR g.high IS NULL OR (g.high >= r.low AND g.low <= r.high))`,
+  );
+  const kept = new Set(rows.map((r) => String(r.file_name)));
+  return files.filter((f) => kept.has(f));
 }
 
 /** The whole table as it is now in the lake (an empty typed relation when it has no data yet). */

@@ -12,7 +12,7 @@ import { failsRun } from '../../../etl/check-runtime';
 import { runDeliverableQueries } from '../../../etl/local/queries';
 import { ETL_DIR, Manifest, manifest, validateManifest } from '../../../etl/manifest';
 import { openDuck, queryRows } from '../../../etl/local/duck';
-import { rangeFilterSql, tableSelectSql } from '../../../etl/local/lake';
+import { filesInRange, tableSelectSql } from '../../../etl/local/lake';
 import { listPartitionDirs, partitionFiles } from '../../../etl/local/partitions';
 import { silverEvents } from '../../../etl/schema';
 import { lakeFiles, runKilledAfterStep } from '../../helpers/killed-runs';
@@ -137,36 +137,40 @@ describe('local engine: what a batch writes', function () {
   });
 });
 
-describe("local engine: a read narrowed to the batch's range (rangeOf)", function () {
+describe("local engine: a read narrowed to the files of the batch's range (rangeOf)", function () {
   this.timeout(120_000);
 
-  it("holds the rows within the view's range, bounds included, with the bounds inside the Parquet scan; none for a view without values", async () => {
+  it("takes the files whose event times overlap the batch's range, by their footers, and none for a view without values", async () => {
     const source = tempDir('range-src');
     const lake = tempDir('range-lake');
-    const times = ['2025-11-19T17:10:00.000Z', '2025-11-19T17:20:00.000Z', '2025-11-19T17:20:00.001Z', '2025-11-19T17:30:00.000Z', '2025-11-19T17:40:00.000Z'];
-    writeSource(
-      source,
-      keyAt('2025-11-19T17:50:00Z'),
-      times.map((timestamp, i) => eventLine({ timestamp, user_id: `u_${i}` })),
-    );
-    await runIncremental({ source, lake });
+    // three batches into one hour: one silver file each, at 17:10-17:12, 17:20 and 17:30
+    const batches = [['17:10:00', '17:12:00'], ['17:20:00'], ['17:30:00']];
+    for (const [i, times] of batches.entries()) {
+      writeSource(
+        source,
+        keyAt(`2025-11-19T17:4${i}:00Z`),
+        times.map((t, j) => eventLine({ timestamp: `2025-11-19T${t}.000Z`, user_id: `u_${i}_${j}` })),
+      );
+      await runIncremental({ source, lake, now: new Date(`2025-11-19T17:4${i}:30Z`) });
+    }
     const files = partitionFiles(lake, listPartitionDirs(lake, silverEvents));
+    expect(files).to.have.length(3);
     const duck = await openDuck();
     try {
       const conn = duck.connection;
-      const read = async (view: string) => {
-        const sql = tableSelectSql(silverEvents, files, await rangeFilterSql(conn, silverEvents, 'event_ts', view));
-        const rows = await queryRows(conn, `SELECT strftime(event_ts, '%H:%M:%S.%g') AS t FROM (${sql}) ORDER BY 1`);
-        const [plan] = await queryRows(conn, `EXPLAIN ${sql}`);
-        return { times: rows.map((r) => r.t), plan: String(plan.explain_value) };
+      const timesOf = async (range: string[]) => {
+        const values = range.map((t) => `(TIMESTAMP '2025-11-19 ${t}')`).join(', ') || '(NULL::TIMESTAMP)';
+        await conn.run(`CREATE OR REPLACE VIEW batch AS SELECT * FROM (VALUES ${values}) AS v(event_ts)`);
+        const kept = await filesInRange(conn, silverEvents, files, 'event_ts', 'batch');
+        if (kept.length === 0) return [];
+        const rows = await queryRows(conn, `SELECT strftime(event_ts, '%H:%M') AS t FROM (${tableSelectSql(silverEvents, kept)}) ORDER BY 1`);
+        return rows.map((r) => r.t);
       };
-      await conn.run("CREATE VIEW batch AS SELECT * FROM (VALUES (TIMESTAMP '2025-11-19 17:30:00'), (TIMESTAMP '2025-11-19 17:20:00.001')) AS v(event_ts)");
-      const ranged = await read('batch');
-      expect(ranged.times).to.deep.equal(['17:20:00.001', '17:30:00.000']);
-      // the bounds are filters of the Parquet scan itself, where they skip row groups
-      expect(ranged.plan).to.match(/READ_PARQUET[\s\S]*Filters:[\s\S]*event_ts>=/);
-      await conn.run('CREATE VIEW nothing AS SELECT event_ts FROM batch WHERE false');
-      expect((await read('nothing')).times).to.deep.equal([]);
+      expect(await timesOf(['17:11:00'])).to.deep.equal(['17:10', '17:12']);
+      expect(await timesOf(['17:20:00', '17:29:59.999'])).to.deep.equal(['17:20']);
+      expect(await timesOf(['17:12:00', '17:30:00'])).to.deep.equal(['17:10', '17:12', '17:20', '17:30']);
+      expect(await timesOf(['17:12:00.001', '17:19:59.999'])).to.deep.equal([]);
+      expect(await timesOf([])).to.deep.equal([]);
     } finally {
       duck.close();
     }
