@@ -32,7 +32,8 @@
  *      With `read.rangeOf` (a column of the table), the view may leave out rows whose value of
  *      that column lies outside the range it has in `read.partitionsOf` (least to greatest), so
  *      only a step that matches rows on that column may use it: the rows left out could never
- *      match. Each engine leaves out what it can skip cheaply: DuckDB the files whose footer
+ *      match, and no write may replace the partitions it loaded (validateManifest refuses
+ *      that: the rows left out would be lost). Each engine leaves out what it can skip cheaply: DuckDB the files whose footer
  *      statistics lie outside the range, Spark the rows (its Parquet reader skips row groups).
  *      A batch of recent events then reads little of the hours it touches.
  *    - `report`: the result is a small summary the engine prints and logs after the run.
@@ -111,6 +112,8 @@ export function validateManifest(m: Manifest): Manifest {
     throw new Error(`manifest maxFilesPerPartition: expected a whole number >= 1, got ${JSON.stringify(bound) ?? 'nothing'}`);
   }
   const views = new Set(Object.keys(m.inputs));
+  // Each table's latest read step not yet followed by a write of it: what a `replace` write replaces.
+  const latestRead = new Map<string, ManifestStep>();
   for (const step of m.steps) {
     const where = `manifest step '${step.name}'`;
     if (!/^[a-z][a-z0-9_]*$/.test(step.name)) throw new Error(`${where}: name must be lowercase letters, digits and underscores`);
@@ -138,6 +141,15 @@ export function validateManifest(m: Manifest): Manifest {
         throw new Error(`${where}: rangeOf '${ranged}' is not a timestamp, date or number column of ${table.id}`);
       }
     }
+    if (step.writes) {
+      const replaced = (step.mode ?? 'replace') === 'append' ? m.steps.find((s) => s.name === step.replacing) : latestRead.get(step.writes);
+      // A write replaces the partitions its read loaded with its result: rows a ranged read left out would be lost.
+      if (replaced?.read?.rangeOf !== undefined) {
+        throw new Error(`${where}: replaces what read step '${replaced.name}' loaded, which leaves rows out (rangeOf)`);
+      }
+      latestRead.delete(step.writes);
+    }
+    if (step.read) latestRead.set(step.read.table, step);
     views.add(step.name);
   }
   return m;

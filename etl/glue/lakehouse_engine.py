@@ -89,6 +89,8 @@ def load_manifest(storage, etl_path, tables):
         raise ManifestError("%s: inputs %s, but the Glue job builds exactly %s" % (uri, inputs, sorted(INPUT_VIEWS)))
     manifest[MAX_FILES_KEY] = check_file_bound(uri, manifest.get(MAX_FILES_KEY))
     names = set(inputs)
+    # Each table's latest read step not yet followed by a write of it: what a replace write replaces.
+    latest_read = {}
     for step in manifest.get("steps", []):
         where = "%s step '%s'" % (uri, step.get("name"))
         if ("sql" in step) == ("read" in step):
@@ -103,6 +105,10 @@ def load_manifest(storage, etl_path, tables):
         if step["name"] in names:
             raise ManifestError("%s: view name already defined" % where)
         check_write_mode(manifest, step, names, where)
+        if step.get("writes"):
+            check_replaced_read_is_whole(manifest, step, latest_read.pop(step["writes"], None), where)
+        if "read" in step:
+            latest_read[step["read"]["table"]] = step
         names.add(step["name"])
     return manifest
 
@@ -122,6 +128,17 @@ def check_range_column(layout, column, where):
     kind = types.get(column, "")
     if not (kind in ("timestamp", "date", "int", "bigint") or kind.startswith("decimal")):
         raise ManifestError("%s: rangeOf '%s' is not a timestamp, date or number column of %s" % (where, column, layout.id))
+
+
+def check_replaced_read_is_whole(manifest, step, latest_read, where):
+    """As etl/manifest.ts validateManifest: a write replaces the partitions its read loaded with
+    its result, so rows a ranged read (rangeOf) left out would be lost."""
+    if step.get("mode", REPLACE) == APPEND:
+        replaced = next((s for s in manifest.get("steps", []) if s.get("name") == step.get("replacing")), None)
+    else:
+        replaced = latest_read
+    if replaced is not None and "rangeOf" in replaced.get("read", {}):
+        raise ManifestError("%s: replaces what read step '%s' loaded, which leaves rows out (rangeOf)" % (where, replaced["name"]))
 
 
 def check_write_mode(manifest, step, earlier_views, where):

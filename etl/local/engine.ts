@@ -14,7 +14,7 @@ import * as path from 'path';
 import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
 import { manifest as defaultManifest, Manifest, ManifestStep, sqlPath, validateManifest } from '../manifest';
 import { duckDbParquetType, formatPartitionValue, LAKE_TABLES, partitionPath, PartitionKeyDef, TableDef, tableById } from '../schema';
-import { Duck, openDuck, queryRows, sqlString, toNumber } from './duck';
+import { Duck, literalPath, openDuck, queryRows, sqlString, toNumber } from './duck';
 import { InputError, ioInputError, isIoError } from './errors';
 import { filesInRange, prepareLakeForRun, tableSelectSql } from './lake';
 import { addFile, finishRun, listPartitionDirs, partitionFiles, recoverInterruptedRuns, removePartition, rollbackRun, swapPartition } from './partitions';
@@ -256,7 +256,7 @@ function readStepSql(step: ManifestStep): string {
 
 /**
  * Registers the input views batch_files and batch_lines (etl/manifest.json `inputs`) and
- * streams every file of the batch into them. A file with a read problem has its batch_files row
+ * loads every file of the batch into them, one file at a time. A file with a read problem has its batch_files row
  * with read_problem and read_error and no line in batch_lines (lines read before the problem
  * showed are deleted). Returns each file's outcome by key. `scratch` is a folder for the
  * decompressed text of one file at a time.
@@ -303,7 +303,7 @@ async function loadFileLines(conn: DuckDBConnection, key: string, file: string, 
       if (fs.statSync(text).size > 0) {
         const maxLineSize = Math.max(bounds.maxLineBytes + 1, CSV_DEFAULT_MAX_LINE_SIZE);
         await conn.run(
-          `INSERT INTO batch_lines SELECT ${sqlString(key)}, line, NULL FROM read_csv(${sqlString(text)}, columns = {'line': 'VARCHAR'}, ` +
+          `INSERT INTO batch_lines SELECT ${sqlString(key)}, line, NULL FROM read_csv(${sqlString(literalPath(text))}, columns = {'line': 'VARCHAR'}, ` +
             `delim = chr(1), quote = '', escape = '', header = false, auto_detect = false, max_line_size = ${maxLineSize}) WHERE regexp_like(line, '[^ ]')`,
         );
       }

@@ -38,7 +38,8 @@ export function tableSelectSql(table: TableDef, files: readonly string[]): strin
 /**
  * The files a read step with `rangeOf` (etl/manifest.ts) takes: those with a row group whose
  * statistics for the column overlap the column's range in the view (a row group without
- * statistics counts as overlapping), none when the view has no value. Files are pruned by their
+ * statistics, or with statistics that do not read as the column's type, counts as
+ * overlapping), none when the view has no value. Files are pruned by their
  * footers instead of filtering rows: a filter would make DuckDB estimate the read as small and
  * build its hash join on it, so a wide range would hold the read's rows in memory.
  */
@@ -50,13 +51,15 @@ export async function filesInRange(conn: DuckDBConnection, table: TableDef, file
     conn,
     `WITH range AS (SELECT CAST(min(${column}) AS ${type}) AS low, CAST(max(${column}) AS ${type}) AS high FROM ${view}),
      groups AS (
-       SELECT file_name, CAST(stats_min_value AS ${type}) AS low, CAST(stats_max_value AS ${type}) AS high
+       SELECT file_name, TRY_CAST(stats_min_value AS ${type}) AS low, TRY_CAST(stats_max_value AS ${type}) AS high
        FROM parquet_metadata(${list}) WHERE path_in_schema = ${sqlString(column)}
      )
      SELECT DISTINCT g.file_name FROM groups g, range r
      WHERE r.low IS NOT NULL AND (g.low IS NULL OR g.high IS NULL OR (g.high >= r.low AND g.low <= r.high))`,
   );
   const kept = new Set(rows.map((r) => String(r.file_name)));
+  // A name that is not one of ours means the footers cannot be matched to the files: take them all.
+  if ([...kept].some((name) => !files.includes(name))) return [...files];
   return files.filter((f) => kept.has(f));
 }
 

@@ -1,7 +1,8 @@
 /**
  * The source folder, laid out like the source bucket:
  * `events/year=YYYY/month=MM/day=DD/hour=HH/minute=mm/events-YYYYMMDD-HHMMSS.jsonl.gz`.
- * Finds the files a run must process (scanSource) and streams one file's lines (readSourceLines).
+ * Finds the files a run must process (scanSource), streams one file's lines (readSourceLines)
+ * and copies a file of plain lines out decompressed for DuckDB's CSV reader (copyPlainText).
  *
  * Only regular files named `*.jsonl.gz` inside the layout are processed; every other entry is
  * reported with why. Symbolic links are not followed: the source bucket has none, and following
@@ -388,13 +389,14 @@ export async function readSourceLines(
 class NotPlainText extends Error {}
 
 /**
- * Copies a file's decompressed bytes to `dest` when they are plain lines: valid UTF-8, not
- * starting with a byte order mark (nor any 0xEF byte), without carriage return, NUL or 0x01
- * bytes, no line longer than maxLineBytes. Such a file's lines, less the blank ones, are exactly
+ * Copies a file's decompressed bytes to `dest` when they are plain lines: valid UTF-8, the
+ * first byte not 0xEF (a byte order mark), without carriage return, NUL or 0x01 bytes, no line
+ * longer than maxLineBytes. `dest` needs room for the decompressed file (at most maxFileBytes). Such a file's lines, less the blank ones, are exactly
  * what readSourceLines gives, and DuckDB's CSV reader takes them from `dest` as they are (no
  * quoting, 0x01 as the delimiter) much faster than Node can append them. Resolves
  * `{ plain: false }` as soon as a byte or a line rules that out (`dest` is then removed and the
- * caller reads the file with readSourceLines), or with why the file cannot be read.
+ * caller reads the file with readSourceLines, decompressing it a second time), or with why the
+ * file cannot be read.
  */
 export async function copyPlainText(file: string, bounds: ReadBounds, dest: string): Promise<ReadFailure | { readonly plain: boolean }> {
   const max = bounds.maxLineBytes;

@@ -144,6 +144,10 @@ class ManifestWriteModes(unittest.TestCase):
         self.refused(lambda steps: steps["silver_keys"]["read"].update(rangeOf="user_id"), "step 'silver_keys': rangeOf 'user_id' is not a timestamp, date or number column of silver.events")
         self.refused(lambda steps: steps["silver_keys"]["read"].update(rangeOf="no_such_column"), "rangeOf 'no_such_column' is not a timestamp")
 
+    def test_a_write_may_not_replace_what_a_ranged_read_loaded(self):
+        self.refused(lambda steps: steps["silver"].update(replacing="silver_keys"), "step 'silver': replaces what read step 'silver_keys' loaded, which leaves rows out")
+        self.refused(lambda steps: steps["hour_event_counts"]["read"].update(rangeOf="events"), "step 'gold_hourly_event_counts': replaces what read step 'hour_event_counts' loaded")
+
 
 class PartitionScopedWrites(unittest.TestCase):
     def test_each_table_written_once_in_manifest_order_in_append_mode(self):
@@ -700,6 +704,8 @@ class EmptiedPartitions(unittest.TestCase):
         for step in changed["steps"]:
             if step["name"] == "silver":
                 step["replacing"] = "silver_keys"  # silver_existing, read later, loads nothing
+            if step["name"] == "silver_keys":
+                step["read"].pop("rangeOf")  # a read a write replaces must hold every row
         h.storage.texts[ETL + "manifest.json"] = json.dumps(changed)
         h.spark.view_rows["silver_batch"] = SILVER_TOUCHED + [{"event_date": "2025-11-19", "event_hour": 5}]
         hour_5 = h.put_partition(silver_folder(19, 5), [{"event_date": "2025-11-19", "event_hour": 5}])

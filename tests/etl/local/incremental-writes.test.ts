@@ -10,7 +10,7 @@ import { runIncremental } from '../../../etl/local/engine';
 import { runLocalChecks } from '../../../etl/local/checks';
 import { failsRun } from '../../../etl/check-runtime';
 import { runDeliverableQueries } from '../../../etl/local/queries';
-import { ETL_DIR, Manifest, manifest, validateManifest } from '../../../etl/manifest';
+import { ETL_DIR, Manifest, manifest, ManifestStep, validateManifest } from '../../../etl/manifest';
 import { openDuck, queryRows } from '../../../etl/local/duck';
 import { filesInRange, tableSelectSql } from '../../../etl/local/lake';
 import { listPartitionDirs, partitionFiles } from '../../../etl/local/partitions';
@@ -184,5 +184,28 @@ describe("local engine: a read narrowed to the files of the batch's range (range
     );
     expect(() => validateManifest(withRange('no_such_column'))).to.throw("rangeOf 'no_such_column'");
     expect(validateManifest(withRange('price')).steps.find((s) => s.name === 'silver_keys')!.read!.rangeOf).to.equal('price');
+  });
+
+  it('is refused on a read whose partitions a write replaces: the rows it leaves out would be lost', () => {
+    const changed = (edit: (step: ManifestStep) => ManifestStep) => ({ ...manifest, steps: manifest.steps.map(edit) }) as Manifest;
+    const appendOverRanged = changed((s) => (s.name === 'silver' ? { ...s, replacing: 'silver_keys' } : s));
+    expect(() => validateManifest(appendOverRanged)).to.throw(
+      "manifest step 'silver': replaces what read step 'silver_keys' loaded, which leaves rows out (rangeOf)",
+    );
+    const replaceOverRanged = changed((s) => (s.name === 'hour_event_counts' ? { ...s, read: { ...s.read!, rangeOf: 'events' } } : s));
+    expect(() => validateManifest(replaceOverRanged)).to.throw("manifest step 'gold_hourly_event_counts': replaces what read step 'hour_event_counts' loaded");
+  });
+
+  it('still drops a re-delivered event whose time is a bound of the files kept', async () => {
+    const source = tempDir('range-dup-src');
+    const lake = tempDir('range-dup-lake');
+    const first = eventLine({ timestamp: '2025-11-19T17:10:00.000Z', user_id: 'u_first' });
+    const last = eventLine({ timestamp: '2025-11-19T17:12:00.000Z', user_id: 'u_last' });
+    writeSource(source, keyAt('2025-11-19T17:40:00Z'), [first, last]);
+    writeSource(source, keyAt('2025-11-19T17:41:00Z'), [eventLine({ timestamp: '2025-11-19T17:20:00.000Z', user_id: 'u_other' })]);
+    await runIncremental({ source, lake, maxFiles: 1 });
+    await runIncremental({ source, lake, maxFiles: 1 });
+    writeSource(source, keyAt('2025-11-19T17:42:00Z'), [last, eventLine({ timestamp: '2025-11-19T17:30:00.000Z', user_id: 'u_new' }), first]);
+    expect(await runIncremental({ source, lake })).to.include({ silverRowsAdded: 1, duplicatesDropped: 2 });
   });
 });
