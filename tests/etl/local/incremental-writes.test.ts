@@ -137,6 +137,11 @@ describe('local engine: what a batch writes', function () {
   });
 });
 
+/** The pipeline's manifest with one step edited (not validated). */
+function withStep(name: string, edit: (step: ManifestStep) => ManifestStep): Manifest {
+  return { ...manifest, steps: manifest.steps.map((s) => (s.name === name ? edit(s) : s)) };
+}
+
 describe("local engine: a read narrowed to the files of the batch's range (rangeOf)", function () {
   this.timeout(120_000);
 
@@ -177,8 +182,7 @@ describe("local engine: a read narrowed to the files of the batch's range (range
   });
 
   it('is refused unless the column is a timestamp, date or number column of the table', () => {
-    const withRange = (rangeOf: string) =>
-      ({ ...manifest, steps: manifest.steps.map((s) => (s.name === 'silver_keys' ? { ...s, read: { ...s.read!, rangeOf } } : s)) }) as Manifest;
+    const withRange = (rangeOf: string) => withStep('silver_keys', (s) => ({ ...s, read: { ...s.read!, rangeOf } }));
     expect(() => validateManifest(withRange('user_id'))).to.throw(
       "manifest step 'silver_keys': rangeOf 'user_id' is not a timestamp, date or number column of silver.events",
     );
@@ -187,12 +191,11 @@ describe("local engine: a read narrowed to the files of the batch's range (range
   });
 
   it('is refused on a read whose partitions a write replaces: the rows it leaves out would be lost', () => {
-    const changed = (edit: (step: ManifestStep) => ManifestStep) => ({ ...manifest, steps: manifest.steps.map(edit) }) as Manifest;
-    const appendOverRanged = changed((s) => (s.name === 'silver' ? { ...s, replacing: 'silver_keys' } : s));
+    const appendOverRanged = withStep('silver', (s) => ({ ...s, replacing: 'silver_keys' }));
     expect(() => validateManifest(appendOverRanged)).to.throw(
       "manifest step 'silver': replaces what read step 'silver_keys' loaded, which leaves rows out (rangeOf)",
     );
-    const replaceOverRanged = changed((s) => (s.name === 'hour_event_counts' ? { ...s, read: { ...s.read!, rangeOf: 'events' } } : s));
+    const replaceOverRanged = withStep('hour_event_counts', (s) => ({ ...s, read: { ...s.read!, rangeOf: 'events' } }));
     expect(() => validateManifest(replaceOverRanged)).to.throw("manifest step 'gold_hourly_event_counts': replaces what read step 'hour_event_counts' loaded");
   });
 
