@@ -275,9 +275,14 @@ class LakehouseRun:
             if "sql" in step:
                 df = self.spark.sql(self.sql_texts[name])
                 if not step.get("writes") and not step.get("report"):
-                    # A batch-scoped intermediate (parsed, *_batch) feeds several later steps;
-                    # caching it spares re-parsing every line for each of them.
-                    df = df.cache()
+                    # A batch-scoped intermediate (parsed, *_batch) feeds several later steps:
+                    # computed once and kept (memory, then local disk). A local checkpoint also
+                    # cuts the view's plan to one leaf; cached views instead carry every upstream
+                    # view's plan, which Spark analyses, optimises and matches against its cache
+                    # again in each later step, and that planning took most of a small run. The
+                    # price: an executor lost mid-run fails the run instead of recomputing its
+                    # part, and the next run redoes the batch (the write journal rolls back).
+                    df = df.localCheckpoint(eager=False)
                 df.createOrReplaceTempView(name)
                 if step.get("writes"):
                     partitions[step["writes"]] = self.write_table(name, self.tables[step["writes"]], step)

@@ -178,6 +178,10 @@ class FakeDataFrame:
         self.spark.recorder.add("cache", label=self.label)
         return self
 
+    def localCheckpoint(self, eager=True):
+        self.spark.recorder.add("localCheckpoint", label=self.label, eager=eager)
+        return self
+
     def unpersist(self):
         self.spark.recorder.add("unpersist", label=self.label)
         return self

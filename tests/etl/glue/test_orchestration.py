@@ -70,11 +70,12 @@ class ManifestDrivenSteps(unittest.TestCase):
         self.assertEqual(h.writes(), [])
         self.assertNotIn("job.commit", h.kinds())
 
-    def test_intermediate_views_are_cached_once_each(self):
+    def test_intermediate_views_are_checkpointed_once_each(self):
         h = typical(Harness())
         h.run()
         intermediate = [s for s in sql_steps() if not s.get("writes") and not s.get("report")]
-        self.assertEqual(len([e for e in h.recorder.of("cache") if e["label"] == "sql"]), len(intermediate))
+        self.assertEqual(len([e for e in h.recorder.of("localCheckpoint") if e["label"] == "sql"]), len(intermediate))
+        self.assertEqual([e for e in h.recorder.of("cache") if e["label"] == "sql"], [])
 
     def test_views_are_the_manifest_inputs_then_each_step(self):
         h = typical(Harness())
