@@ -5,7 +5,7 @@
 -- base64 of its bytes and is quarantined with that reason as it is.
 -- One row per non-blank line with: the nine fields as landed (text), the typed fields, the
 -- quarantine reason (NULL = valid record) and detail, event time partitions and the
--- source-path partitions. Steps 10/20/30 only select from this view.
+-- source-path partitions. Steps 11/20/30 only select from this view.
 --
 -- Dialect: Spark SQL 3.5 (Glue 5.0); DuckDB runs it through etl/local/prelude.sql, which supplies
 -- get_json_object, regexp_like, size and try_to_timestamp.

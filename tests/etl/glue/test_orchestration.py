@@ -29,7 +29,7 @@ def typical(h):
     with open(harness.FIXTURE, "rb") as fh:
         h.add_source(source_uri(19, 17, 55, "events-20251119-175500.jsonl.gz"), fh.read())
     rows = h.spark.view_rows
-    for view in ("batch_partitions", "bronze_batch", "bronze", "quarantine_batch", "quarantine", "ledger_batch", "file_ledger"):
+    for view in ("batch_partitions", "bronze", "quarantine_batch", "quarantine", "ledger_batch", "file_ledger"):
         rows[view] = [dict(PATH_KEYS)]
     for view in ("silver_batch", "silver", "silver_changed_hours"):
         rows[view] = [dict(r) for r in SILVER_TOUCHED]
