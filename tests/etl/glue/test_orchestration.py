@@ -74,7 +74,10 @@ class ManifestDrivenSteps(unittest.TestCase):
         h = typical(Harness())
         h.run()
         intermediate = [s for s in sql_steps() if not s.get("writes") and not s.get("report")]
-        self.assertEqual(len([e for e in h.recorder.of("localCheckpoint") if e["label"] == "sql"]), len(intermediate))
+        checkpoints = [e for e in h.recorder.of("localCheckpoint") if e["label"] == "sql"]
+        self.assertEqual(len(checkpoints), len(intermediate))
+        # computed by the first step that reads it, not where it is defined
+        self.assertEqual({e["eager"] for e in checkpoints}, {False})
         self.assertEqual([e for e in h.recorder.of("cache") if e["label"] == "sql"], [])
 
     def test_views_are_the_manifest_inputs_then_each_step(self):
