@@ -33,9 +33,9 @@
  *      that column lies outside the range it has in `read.partitionsOf` (least to greatest), so
  *      only a step that matches rows on that column may use it: the rows left out could never
  *      match, and no write may replace the partitions it loaded (validateManifest refuses
- *      that: the rows left out would be lost). Each engine leaves out what it can skip cheaply: DuckDB the files whose footer
- *      statistics lie outside the range, Spark the rows (its Parquet reader skips row groups).
- *      A batch of recent events then reads little of the hours it touches.
+ *      that: the rows left out would be lost). Each engine leaves out what it can skip cheaply:
+ *      DuckDB the files whose footer statistics lie outside the range, Spark the rows (its
+ *      Parquet reader skips row groups). A batch of recent events then reads little of the hours it touches.
  *    - `report`: the result is a small summary the engine prints and logs after the run.
  * 3. commits the batch (state file or job bookmark) only after every write succeeded.
  *

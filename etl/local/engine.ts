@@ -259,9 +259,9 @@ function readStepSql(step: ManifestStep): string {
 
 /**
  * Registers the input views batch_files and batch_lines (etl/manifest.json `inputs`) and
- * loads every file of the batch into them, one file at a time. A file with a read problem has its batch_files row
- * with read_problem and read_error and no line in batch_lines (lines read before the problem
- * showed are deleted). Returns each file's outcome by key. `scratch` is a folder for the
+ * loads every file of the batch into them, one file at a time. A file with a read problem has
+ * its batch_files row with read_problem and read_error and no line in batch_lines (lines read
+ * before the problem showed are deleted). Returns each file's outcome by key. `scratch` is a folder for the
  * decompressed text of one file at a time.
  */
 export async function loadBatch(

@@ -391,9 +391,10 @@ class NotPlainText extends Error {}
 /**
  * Copies a file's decompressed bytes to `dest` when they are plain lines: valid UTF-8, the
  * first byte not 0xEF (a byte order mark), without carriage return, NUL or 0x01 bytes, no line
- * longer than maxLineBytes. `dest` needs room for the decompressed file (at most maxFileBytes). Such a file's lines, less the blank ones, are exactly
- * what readSourceLines gives, and DuckDB's CSV reader takes them from `dest` as they are (no
- * quoting, 0x01 as the delimiter) much faster than Node can append them. Resolves
+ * longer than maxLineBytes. `dest` needs room for the decompressed file (at most maxFileBytes).
+ * Such a file's lines, less the blank ones, are exactly what readSourceLines gives, and DuckDB's
+ * CSV reader takes them from `dest` as they are (no quoting, 0x01 as the delimiter) much faster
+ * than Node can append them. Resolves
  * `{ plain: false }` as soon as a byte or a line rules that out (`dest` is then removed and the
  * caller reads the file with readSourceLines, decompressing it a second time), or with why the
  * file cannot be read.
