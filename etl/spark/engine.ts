@@ -11,7 +11,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { manifest as defaultManifest, sqlPath } from '../manifest';
+import { manifest as defaultManifest, Manifest, sqlPath, validateManifest } from '../manifest';
 import { LAKE_TABLES, tablesDocument } from '../schema';
 import { countOutcomes, emptySummary, readBounds, RunOptions, RunSummary, scanForRun } from '../local/engine';
 import { InputError } from '../local/errors';
@@ -62,7 +62,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
     const spec = {
       source: path.resolve(opts.source),
       lake: path.resolve(opts.lake),
-      etl: writePipelineFiles(path.join(staging, 'etl')),
+      etl: writePipelineFiles(path.join(staging, 'etl'), opts.manifest === undefined ? defaultManifest : validateManifest(opts.manifest)),
       temp: path.join(path.resolve(staging), 'temp'),
       files: scan.batch.map((f) => ({ key: f.key, readProblem: f.readProblem, readError: f.readError })),
       now: now.toISOString(),
@@ -83,8 +83,7 @@ export async function runSparkIncremental(opts: RunOptions): Promise<RunSummary>
 }
 
 /** manifest.json, its SQL files and tables.json in one folder, laid out as EtlPipeline uploads them. */
-function writePipelineFiles(dir: string): string {
-  const m = defaultManifest;
+function writePipelineFiles(dir: string, m: Manifest): string {
   fs.mkdirSync(path.join(dir, 'sql'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
   fs.writeFileSync(path.join(dir, 'tables.json'), JSON.stringify(tablesDocument()));

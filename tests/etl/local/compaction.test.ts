@@ -7,38 +7,16 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runIncremental, RunSummary } from '../../../etl/local/engine';
-import { listPartitionDirs, partitionFiles, recoverInterruptedRuns } from '../../../etl/local/partitions';
+import { recoverInterruptedRuns } from '../../../etl/local/partitions';
 import { ETL_DIR, Manifest, manifest } from '../../../etl/manifest';
 import { LAKE_TABLES } from '../../../etl/schema';
+import { batchTime, BRONZE_HOUR, filesPerPartition, SILVER_LATE_HOUR, writeBatch } from '../../helpers/compaction-batches';
 import { lakeFiles, runKilledAfterStep } from '../../helpers/killed-runs';
 import { lakeContents, lakeDifferences } from '../../helpers/lake-contents';
-import { eventLine, keyAt, tempDir, writeSource } from '../../helpers/source-files';
+import { tempDir } from '../../helpers/source-files';
 
 const BOUND = 3;
 const bounded: Manifest = { ...manifest, maxFilesPerPartition: BOUND };
-
-/** Source file of batch i (path time 17:10 + 5i min): an on-time event, a late one from 10:00, a line for quarantine. */
-function writeBatch(source: string, i: number): void {
-  const minute = String(10 + 5 * i).padStart(2, '0');
-  writeSource(source, keyAt(`2025-11-19T17:${minute}:00Z`), [
-    eventLine({ user_id: `u_1000${i}`, timestamp: `2025-11-19T17:${minute}:00Z` }),
-    eventLine({ user_id: `u_2000${i}`, timestamp: `2025-11-19T10:0${i}:00Z`, event_type: 'page_view', quantity: null, price: null }),
-    `not json ${i}`,
-  ]);
-}
-
-/** The batch time of batch i, the same in every lake so whole rows (ingested_at too) compare. */
-const batchTime = (i: number) => new Date(Date.UTC(2025, 10, 19, 18, i));
-
-/** Files per partition directory, over every table of the lake. */
-function filesPerPartition(lake: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const table of LAKE_TABLES) for (const rel of listPartitionDirs(lake, table)) out.set(rel, partitionFiles(lake, [rel]).length);
-  return out;
-}
-
-const BRONZE_HOUR = 'bronze/events/year=2025/month=11/day=19/hour=17';
-const SILVER_LATE_HOUR = 'silver/events/event_date=2025-11-19/event_hour=10';
 
 /** Runs batches `from`..`to` (inclusive) one run each, returning every run's summary. */
 async function runBatches(source: string, lake: string, from: number, to: number, pipeline: Manifest = bounded): Promise<RunSummary[]> {
