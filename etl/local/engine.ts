@@ -137,14 +137,16 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
     // write replaces the partitions of the read it rewrites (see writtenPartitions).
     const readDirs = new Map<string, string[]>();
     const latestRead = new Map<string, string>();
-    const lastUse = lastUses(steps, Object.keys(pipeline.inputs));
-    const lazyViews = new Set(steps.filter((st, i) => st.read && canStayLazy(steps, i, lastUse)).map((st) => st.name));
+    const lazyWrites = new Set(steps.filter(isLazyWrite).map((st) => st.name));
+    const lastUse = lastUses(steps, Object.keys(pipeline.inputs), lazyWrites);
+    const lazyReads = new Set(steps.filter((st, i) => st.read && canStayLazy(steps, i, lastUse)).map((st) => st.name));
+    const lazyViews = new Set([...lazyWrites, ...lazyReads]);
     for (const [index, step] of steps.entries()) {
       t0 = Date.now();
       if (step.read) {
-        readDirs.set(step.name, await runReadStep(conn, opts.lake, step, canStayLazy(steps, index, lastUse)));
+        readDirs.set(step.name, await runReadStep(conn, opts.lake, step, lazyReads.has(step.name)));
         latestRead.set(step.read.table, step.name);
-      } else await conn.run(`CREATE TABLE ${step.name} AS ${readStepSql(step)}`);
+      } else await conn.run(`CREATE ${lazyWrites.has(step.name) ? 'VIEW' : 'TABLE'} ${step.name} AS ${readStepSql(step)}`);
       if (step.writes) {
         const table = tableById(step.writes);
         const replacing = step.mode === 'append' ? step.replacing : latestRead.get(table.id);
@@ -158,8 +160,10 @@ export async function runIncremental(opts: RunOptions): Promise<RunSummary> {
         }
       }
       if (step.report) reports[step.name] = await queryRows(conn, `SELECT * FROM ${step.name}`);
-      for (const [name, last] of lastUse) {
-        if (last === index) await conn.run(`DROP ${lazyViews.has(name) ? 'VIEW' : 'TABLE'} IF EXISTS ${name}`);
+      // views first: a view is dropped no later than the tables it reads
+      const done = [...lastUse].filter(([, last]) => last === index).map(([name]) => name);
+      for (const name of [...done.filter((n) => lazyViews.has(n)), ...done.filter((n) => !lazyViews.has(n))]) {
+        await conn.run(`DROP ${lazyViews.has(name) ? 'VIEW' : 'TABLE'} IF EXISTS ${name}`);
       }
       summary.stepSeconds[step.name] = (Date.now() - t0) / 1000;
       log(`step ${step.name}: ${summary.stepSeconds[step.name].toFixed(2)} s`);
@@ -350,19 +354,38 @@ function appendLines(appender: DuckDBAppender, key: string, lines: readonly Sour
 const CHUNK_ROWS = 2048;
 
 /**
- * The last step index that uses each view (its SQL names it, or a read step takes partitions
- * from it): the engine drops a view's table right after, to bound memory on big batches.
+ * An appending write step stays a view: the write copies its rows straight to Parquet, and its
+ * later readers (the file ledger counts them) compute it again more cheaply than a stored copy
+ * of every row of the batch would cost. Spark does not store it either.
  */
-function lastUses(steps: readonly ManifestStep[], inputs: readonly string[]): Map<string, number> {
+function isLazyWrite(step: ManifestStep): boolean {
+  return step.writes !== undefined && step.mode === 'append';
+}
+
+/** The views a step uses: its SQL names them, or a read step takes partitions from one. */
+function viewsUsed(step: ManifestStep, names: readonly string[]): string[] {
+  const sql = step.sql ? readStepSql(step).replace(/--.*$/gm, '') : '';
+  return names.filter((name) => step.read?.partitionsOf === name || new RegExp(`\\b${name}\\b`).test(sql));
+}
+
+/**
+ * The last step index that uses each view: the engine drops a view's table right after, to
+ * bound memory on big batches. A step kept as a view reads its own inputs each time it is
+ * used, so they live as long as it does.
+ */
+function lastUses(steps: readonly ManifestStep[], inputs: readonly string[], lazy: ReadonlySet<string>): Map<string, number> {
   const last = new Map<string, number>();
   const names = [...inputs, ...steps.map((s) => s.name)];
+  const uses = steps.map((step) => viewsUsed(step, names));
   steps.forEach((step, i) => {
-    const sql = step.sql ? readStepSql(step).replace(/--.*$/gm, '') : '';
-    for (const name of names) {
-      if (step.read?.partitionsOf === name || new RegExp(`\\b${name}\\b`).test(sql)) last.set(name, i);
-    }
+    for (const name of uses[i]) last.set(name, i);
     if (step.writes || step.report) last.set(step.name, Math.max(last.get(step.name) ?? i, i));
   });
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (!lazy.has(steps[i].name)) continue;
+    const until = last.get(steps[i].name) ?? i;
+    for (const name of uses[i]) last.set(name, Math.max(last.get(name) ?? i, until));
+  }
   return last;
 }
 
