@@ -22,9 +22,11 @@ CREATE OR REPLACE TEMP MACRO regexp_like(str, pattern) AS
 
 -- try_to_timestamp(str): Spark's cast rules honour a Z or +hh:mm offset; DuckDB's cast to
 -- TIMESTAMP ignores it, its cast to TIMESTAMPTZ honours it. The engine sets TimeZone=UTC, so a
--- value without offset is UTC and the TIMESTAMPTZ -> TIMESTAMP step yields UTC wall time.
+-- value without offset is UTC. The instant becomes UTC wall time through its epoch microseconds:
+-- the same value as a cast of the TIMESTAMPTZ to TIMESTAMP, without the slower calendar
+-- conversion that cast makes.
 CREATE OR REPLACE TEMP MACRO try_to_timestamp(str) AS
-  TRY_CAST(TRY_CAST(str AS TIMESTAMPTZ) AS TIMESTAMP);
+  make_timestamp(epoch_us(TRY_CAST(str AS TIMESTAMPTZ)));
 
 -- shiftleft(a, n): a shifted left by n bits.
 CREATE OR REPLACE TEMP MACRO shiftleft(a, n) AS

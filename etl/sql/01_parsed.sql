@@ -344,14 +344,8 @@ SELECT
   -- would read as 19:00:00.000, outside its event_hour partition. Stored truncated to the
   -- millisecond, the value is what Athena shows and stays in its hour.
   date_trunc('MILLISECOND', ts_value) AS event_ts,
-  user_text AS user_id_value,
-  session_text AS session_id_value,
-  type_text AS event_type_value,
-  product_text AS product_id_value,
   quantity_value,
   price_value,
-  category_text AS category_value,
-  query_text AS search_query_value,
   -- TRY_CAST: DuckDB evaluates every row of a CASE, the quarantined overflows included
   CASE WHEN reason IS NULL AND type_text = 'purchase' THEN TRY_CAST(price_value * CAST(quantity_value AS DECIMAL(10, 0)) AS DECIMAL(12, 2)) END AS revenue,
   CAST(ts_value AS DATE) AS event_date,

@@ -14,6 +14,28 @@ WITH lake_events AS (
   FROM silver_keys
   WHERE source_file NOT IN (SELECT source_file FROM files_in_lake WHERE replaces_rows)
 ),
+-- Only the events the batch holds more than once need ranking: every other record is the first
+-- of its event. Ranking them all would sort the whole batch by the nine fields.
+repeated AS (
+  SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+  FROM silver_batch
+  GROUP BY event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+  HAVING COUNT(*) > 1
+),
+marked AS (
+  SELECT b.*, r.event_ts IS NOT NULL AS is_repeated
+  FROM silver_batch b
+  LEFT JOIN repeated r
+    ON r.event_ts = b.event_ts
+    AND r.user_id = b.user_id
+    AND r.session_id = b.session_id
+    AND r.event_type = b.event_type
+    AND r.product_id IS NOT DISTINCT FROM b.product_id
+    AND r.quantity IS NOT DISTINCT FROM b.quantity
+    AND r.price IS NOT DISTINCT FROM b.price
+    AND r.category IS NOT DISTINCT FROM b.category
+    AND r.search_query IS NOT DISTINCT FROM b.search_query
+),
 ranked AS (
   SELECT
     *,
@@ -21,7 +43,12 @@ ranked AS (
       PARTITION BY event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
       ORDER BY source_file
     ) AS batch_rank
-  FROM silver_batch
+  FROM marked
+  WHERE is_repeated
+  UNION ALL
+  SELECT *, 1 AS batch_rank
+  FROM marked
+  WHERE NOT is_repeated
 ),
 -- The batch's events the lake already holds, once each: silver holds each event once, but a
 -- lake written when events were compared below the millisecond can hold two rows that are now
