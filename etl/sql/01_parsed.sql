@@ -339,7 +339,8 @@ SELECT
   price,
   category,
   search_query,
-  -- typed (silver)
+  -- typed (silver); silver's text fields are the landed text with '' as NULL, taken by
+  -- silver_batch rather than stored here a second time
   -- Athena (Trino) reads a Hive timestamp at millisecond precision, rounding: 18:59:59.9999
   -- would read as 19:00:00.000, outside its event_hour partition. Stored truncated to the
   -- millisecond, the value is what Athena shows and stays in its hour.

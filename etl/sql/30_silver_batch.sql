@@ -1,5 +1,6 @@
 -- Step `silver_batch`: the valid records of the batch, typed, before deduplication,
--- partitioned by EVENT time (UTC), not by the time in the file's path.
+-- partitioned by EVENT time (UTC), not by the time in the file's path. A text field is its
+-- landed text, with "" missing like null and absent (01_parsed.sql validated it as such).
 SELECT
   event_ts,
   NULLIF(user_id, '') AS user_id,
