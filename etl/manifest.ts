@@ -21,7 +21,9 @@
  *        One more exception keeps every partition's file count bounded: when the added file
  *        would leave a partition with more than `maxFilesPerPartition` files, the partition is
  *        compacted instead, rewritten as one file holding its current rows plus the result's, and
- *        replaced like a partition of `replacing`.
+ *        replaced like a partition of `replacing`. An engine may compute an appending step's
+ *        result more than once (DuckDB keeps it a view), so its SQL must give the same rows
+ *        every time: no random(), now() or ranking whose ties it leaves open.
  *      Replaced files are deleted only once the whole run has written everything, and a run
  *      that fails before that leaves the lake as it was: no step's write is ever half visible.
  *    - `read`: registers as view `name` the current rows of `read.table`, restricted to the

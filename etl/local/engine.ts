@@ -356,7 +356,9 @@ const CHUNK_ROWS = 2048;
 /**
  * An appending write step stays a view: the write copies its rows straight to Parquet, and its
  * later readers (the file ledger counts them) compute it again more cheaply than a stored copy
- * of every row of the batch would cost. Spark does not store it either.
+ * of every row of the batch would cost. Spark does not store it either. The view is computed
+ * once per partition written and once per later reader, so its SQL must give the same rows each
+ * time (etl/manifest.ts, mode `append`).
  */
 function isLazyWrite(step: ManifestStep): boolean {
   return step.writes !== undefined && step.mode === 'append';

@@ -17,13 +17,13 @@ WITH lake_events AS (
 -- Only the events the batch holds more than once need ranking: every other record is the first
 -- of its event. Ranking them all would sort the whole batch by the nine fields.
 repeated AS (
-  SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+  SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query, true AS is_repeated
   FROM silver_batch
   GROUP BY event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
   HAVING COUNT(*) > 1
 ),
 marked AS (
-  SELECT b.*, r.event_ts IS NOT NULL AS is_repeated
+  SELECT b.*, COALESCE(r.is_repeated, false) AS is_repeated
   FROM silver_batch b
   LEFT JOIN repeated r
     ON r.event_ts = b.event_ts

@@ -115,7 +115,9 @@ function timestampMicros(ts: string): bigint | null {
   if (!m) return null;
   const [y, mo, d, h, mi, se] = m.slice(1, 7).map(Number);
   if (h > 23 || mi > 59 || se > 59) return null;
-  const date = new Date(Date.UTC(y, mo - 1, d));
+  // setUTCFullYear: Date.UTC reads a year below 100 as 19xx
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
   let offsetMinutes = 0;
   if (m[9] !== undefined) {
@@ -124,7 +126,8 @@ function timestampMicros(ts: string): bigint | null {
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const fraction = BigInt((m[7] ?? '').padEnd(6, '0'));
-  return BigInt(Date.UTC(y, mo - 1, d, h, mi, se)) * 1000n + fraction - BigInt(offsetMinutes) * 60_000_000n;
+  date.setUTCHours(h, mi, se);
+  return BigInt(date.getTime()) * 1000n + fraction - BigInt(offsetMinutes) * 60_000_000n;
 }
 
 const isoMicros = (us: bigint): string => `${new Date(Number(us / 1000n)).toISOString().slice(0, 19)}.${String(us % 1_000_000n).padStart(6, '0')}Z`;
