@@ -14,28 +14,34 @@ WITH lake_events AS (
   FROM silver_keys
   WHERE source_file NOT IN (SELECT source_file FROM files_in_lake WHERE replaces_rows)
 ),
--- Only the events the batch holds more than once need ranking: every other record is the first
--- of its event. Ranking them all would sort the whole batch by the nine fields.
-repeated AS (
-  SELECT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query, true AS is_repeated
+-- Only a record whose time, user and session another record shares, in the batch or in the lake,
+-- can be a duplicate: every other record is the first and only of its event. Those three fields
+-- are never null in silver and almost always tell events apart, and comparing them is much cheaper
+-- than ranking the whole batch and joining it with the lake on all nine fields: the nine-field
+-- tests below take only the records that share them. The lake's rows are joined with the batch
+-- rather than grouped with it, so a batch whose range spans many lake rows does not group them all.
+shared AS (
+  SELECT event_ts, user_id, session_id, true AS is_shared
   FROM silver_batch
-  GROUP BY event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+  GROUP BY event_ts, user_id, session_id
   HAVING COUNT(*) > 1
+  UNION
+  SELECT k.event_ts, k.user_id, k.session_id, true AS is_shared
+  FROM lake_events k
+  JOIN silver_batch b
+    ON k.event_ts = b.event_ts
+    AND k.user_id = b.user_id
+    AND k.session_id = b.session_id
 ),
 marked AS (
-  SELECT b.*, COALESCE(r.is_repeated, false) AS is_repeated
+  SELECT b.*, COALESCE(s.is_shared, false) AS is_shared
   FROM silver_batch b
-  LEFT JOIN repeated r
-    ON r.event_ts = b.event_ts
-    AND r.user_id = b.user_id
-    AND r.session_id = b.session_id
-    AND r.event_type = b.event_type
-    AND r.product_id IS NOT DISTINCT FROM b.product_id
-    AND r.quantity IS NOT DISTINCT FROM b.quantity
-    AND r.price IS NOT DISTINCT FROM b.price
-    AND r.category IS NOT DISTINCT FROM b.category
-    AND r.search_query IS NOT DISTINCT FROM b.search_query
+  LEFT JOIN shared s
+    ON s.event_ts = b.event_ts
+    AND s.user_id = b.user_id
+    AND s.session_id = b.session_id
 ),
+-- Identical records share their time, user and session, so each event's records are all here.
 ranked AS (
   SELECT
     *,
@@ -44,11 +50,7 @@ ranked AS (
       ORDER BY source_file
     ) AS batch_rank
   FROM marked
-  WHERE is_repeated
-  UNION ALL
-  SELECT *, 1 AS batch_rank
-  FROM marked
-  WHERE NOT is_repeated
+  WHERE is_shared
 ),
 -- The batch's events the lake already holds, once each: silver holds each event once, but a
 -- lake written when events were compared below the millisecond can hold two rows that are now
@@ -82,3 +84,9 @@ LEFT JOIN held h
   AND h.price IS NOT DISTINCT FROM r.price
   AND h.category IS NOT DISTINCT FROM r.category
   AND h.search_query IS NOT DISTINCT FROM r.search_query
+UNION ALL
+SELECT
+  event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query,
+  revenue, source_file, ingested_at, event_date, event_hour, false AS is_duplicate
+FROM marked
+WHERE NOT is_shared

@@ -258,14 +258,19 @@ describe('local engine: edge cases', () => {
       kept.replace('"category": "electronics"', '"category": "books"'),
       kept.replace('.123Z', '.124Z'),
       eventLine({ user_id: 'u_30002', event_type: 'search', product_id: null, quantity: null, price: null, category: null, search_query: 'lamps' }),
+      // two new events of one batch that share time, user and session and differ in one field
+      eventLine({ user_id: 'u_30003', category: 'books' }),
+      eventLine({ user_id: 'u_30003', category: 'toys' }),
     ]);
     const s = await runIncremental({ source, lake });
-    expect(s).to.include({ linesRead: 7, silverRowsAdded: 3, duplicatesDropped: 4 });
+    expect(s).to.include({ linesRead: 9, silverRowsAdded: 5, duplicatesDropped: 4 });
     const silver = await tableRows(lake, silverEvents, 'event_ts, category, search_query');
     expect(silver.map((r) => [r.user_id, r.event_ts, r.category, r.search_query])).to.deep.equal([
       ['u_30001', '2025-11-19 17:50:00.123', 'books', null],
       ['u_30001', '2025-11-19 17:50:00.123', 'electronics', null],
       ['u_30001', '2025-11-19 17:50:00.124', 'electronics', null],
+      ['u_30003', '2025-11-19 17:54:54.718', 'books', null],
+      ['u_30003', '2025-11-19 17:54:54.718', 'toys', null],
       ['u_30002', '2025-11-19 17:54:54.718', null, 'lamp'],
       ['u_30002', '2025-11-19 17:54:54.718', null, 'lamps'],
     ]);
