@@ -16,22 +16,26 @@ WITH lake_events AS (
 ),
 -- Only a record whose time, user and session another record shares, in the batch or in the lake,
 -- can be a duplicate: every other record is the first and only of its event. Those three fields
--- are never null in silver and almost always tell events apart, and comparing them is much cheaper
--- than ranking the whole batch and joining it with the lake on all nine fields: the nine-field
--- tests below take only the records that share them. The lake's rows are joined with the batch
--- rather than grouped with it, so a batch whose range spans many lake rows does not group them all.
+-- are never null in silver and almost always tell events apart, so the nine-field tests below
+-- take only the few records that share them instead of the whole batch. The lake's rows are
+-- matched with the batch on the three fields once (lake_matches): a batch whose time range spans
+-- many lake rows reads each of them once and neither groups nor sorts them.
+lake_matches AS (
+  SELECT k.event_ts, k.user_id, k.session_id, k.event_type, k.product_id, k.quantity, k.price, k.category, k.search_query
+  FROM lake_events k
+  JOIN silver_batch b
+    ON k.event_ts = b.event_ts
+    AND k.user_id = b.user_id
+    AND k.session_id = b.session_id
+),
 shared AS (
   SELECT event_ts, user_id, session_id, true AS is_shared
   FROM silver_batch
   GROUP BY event_ts, user_id, session_id
   HAVING COUNT(*) > 1
   UNION
-  SELECT k.event_ts, k.user_id, k.session_id, true AS is_shared
-  FROM lake_events k
-  JOIN silver_batch b
-    ON k.event_ts = b.event_ts
-    AND k.user_id = b.user_id
-    AND k.session_id = b.session_id
+  SELECT event_ts, user_id, session_id, true AS is_shared
+  FROM lake_matches
 ),
 marked AS (
   SELECT b.*, COALESCE(s.is_shared, false) AS is_shared
@@ -52,22 +56,12 @@ ranked AS (
   FROM marked
   WHERE is_shared
 ),
--- The batch's events the lake already holds, once each: silver holds each event once, but a
--- lake written when events were compared below the millisecond can hold two rows that are now
--- equal, and a join with both would count the batch's record twice.
+-- The lake's events that the batch's records may repeat, once each: silver holds each event
+-- once, but a lake written when events were compared below the millisecond can hold two rows
+-- that are now equal, and a join with both would count the batch's record twice.
 held AS (
-  SELECT DISTINCT k.event_ts, k.user_id, k.session_id, k.event_type, k.product_id, k.quantity, k.price, k.category, k.search_query
-  FROM lake_events k
-  JOIN ranked r
-    ON k.event_ts = r.event_ts
-    AND k.user_id = r.user_id
-    AND k.session_id = r.session_id
-    AND k.event_type = r.event_type
-    AND k.product_id IS NOT DISTINCT FROM r.product_id
-    AND k.quantity IS NOT DISTINCT FROM r.quantity
-    AND k.price IS NOT DISTINCT FROM r.price
-    AND k.category IS NOT DISTINCT FROM r.category
-    AND k.search_query IS NOT DISTINCT FROM r.search_query
+  SELECT DISTINCT event_ts, user_id, session_id, event_type, product_id, quantity, price, category, search_query
+  FROM lake_matches
 )
 SELECT
   r.event_ts, r.user_id, r.session_id, r.event_type, r.product_id, r.quantity, r.price,
