@@ -224,7 +224,7 @@ landed AS (
 ),
 
 -- present values: null, absent and "" are missing; a value of the wrong kind is present (and
--- later rejected as a type error). *_is_text: the value is a JSON string.
+-- later rejected as a type error; a field's token says whether it is a JSON string).
 present AS (
   SELECT
     *,
